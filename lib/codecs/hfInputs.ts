@@ -1,0 +1,20 @@
+import type { Codec } from './codec.js';
+import { expectOutputs, parseJson } from './parseJson.js';
+
+const head = '{"inputs":[';
+const tail = ']}';
+
+/**
+ * The Hugging Face inference containers' shape: `{"inputs":[...]}` in, a JSON array with
+ * one output per input out.
+ */
+export const hfInputs: Codec = {
+  name: 'hf-inputs',
+  contentType: 'application/json',
+  accept: 'application/json',
+  overheadBytes: head.length + tail.length,
+  separatorBytes: 1,
+  encode: (items) => `${head}${items.join(',')}${tail}`,
+  decode: (body, count) =>
+    expectOutputs(parseJson(body, 'hf-inputs response'), count, 'hf-inputs response'),
+};

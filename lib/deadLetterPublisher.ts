@@ -1,0 +1,130 @@
+import {
+  type MessageAttributeValue,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { backoffDelay, sleep } from './backoff.js';
+import { chunkBySize } from './chunk.js';
+import type { ErrorInfo } from './errorCodes.js';
+import { AwsLimits } from './limits.js';
+
+/** A failed request on its way to the dead-letter queue. */
+export interface DeadLetter {
+  /** The original SQS body, unchanged, so it can be redriven as is. */
+  readonly body: string;
+  readonly requestId: string;
+  readonly sourceMessageId: string;
+  readonly attempts: number;
+  readonly error: ErrorInfo;
+}
+
+/** Names of the message attributes a DLQ message carries. */
+export const DeadLetterAttribute = {
+  errorCode: 'sagebatch.errorCode',
+  errorMessage: 'sagebatch.errorMessage',
+  requestId: 'sagebatch.requestId',
+  attempts: 'sagebatch.attempts',
+  sourceMessageId: 'sagebatch.sourceMessageId',
+} as const;
+
+/** Settings of a {@link DeadLetterPublisher}. */
+export interface DeadLetterPublisherOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  /** Rounds of retries of failed entries, default 3. */
+  readonly maxRetryRounds?: number;
+  /** First backoff delay between rounds, ms, default 50. */
+  readonly retryBaseMs?: number;
+}
+
+/** Long error messages are cut: the attribute is for people, the row keeps the rest. */
+const maxErrorMessageChars = 1_000;
+
+const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+
+function attributesOf(letter: DeadLetter): Record<string, MessageAttributeValue> {
+  return {
+    [DeadLetterAttribute.errorCode]: text(letter.error.code),
+    [DeadLetterAttribute.errorMessage]: text(letter.error.message.slice(0, maxErrorMessageChars)),
+    [DeadLetterAttribute.requestId]: text(letter.requestId),
+    [DeadLetterAttribute.attempts]: { DataType: 'Number', StringValue: String(letter.attempts) },
+    [DeadLetterAttribute.sourceMessageId]: text(letter.sourceMessageId),
+  };
+}
+
+/** SQS counts a message's size as its body plus each attribute's name, type and value. */
+function messageBytes(body: string, attributes: Record<string, MessageAttributeValue>): number {
+  let bytes = Buffer.byteLength(body);
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes +=
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType ?? '') +
+      Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
+/**
+ * Sends failed requests to the dead-letter queue with SendMessageBatch: 10 entries and
+ * 1 MiB a call, failed entries retried (sender faults are not: they would fail again).
+ */
+export class DeadLetterPublisher {
+  readonly #options: DeadLetterPublisherOptions;
+
+  constructor(options: DeadLetterPublisherOptions) {
+    this.#options = options;
+  }
+
+  /** Publishes every letter; returns the source message ids that could not be published. */
+  async publish(letters: readonly DeadLetter[]): Promise<Set<string>> {
+    const entries = letters.map((letter) => {
+      const attributes = attributesOf(letter);
+      return { letter, attributes, bytes: messageBytes(letter.body, attributes) };
+    });
+    const { chunks, oversized } = chunkBySize(entries, {
+      maxItems: AwsLimits.sqsBatchEntries,
+      maxBytes: AwsLimits.sqsMaxBatchBytes,
+      sizeOf: (entry) => entry.bytes,
+    });
+    const failed = new Set(oversized.map((entry) => entry.letter.sourceMessageId));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        for (const entry of await this.#sendWithRetries(chunk))
+          failed.add(entry.letter.sourceMessageId);
+      }),
+    );
+    return failed;
+  }
+
+  async #sendWithRetries<
+    T extends { letter: DeadLetter; attributes: Record<string, MessageAttributeValue> },
+  >(chunk: T[]): Promise<T[]> {
+    const { client, queueUrl, maxRetryRounds = 3, retryBaseMs = 50 } = this.#options;
+    const givenUp: T[] = [];
+    let pending = chunk;
+    for (let round = 0; pending.length > 0 && round <= maxRetryRounds; round++) {
+      if (round > 0) await sleep(backoffDelay(round - 1, { baseMs: retryBaseMs, maxMs: 2_000 }));
+      try {
+        const response = await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: pending.map((entry, i) => ({
+              Id: String(i),
+              MessageBody: entry.letter.body,
+              MessageAttributes: entry.attributes,
+            })),
+          }),
+        );
+        const retry: T[] = [];
+        for (const failure of response.Failed ?? []) {
+          // A sender fault (bad entry) fails the same way every time: give it up now.
+          (failure.SenderFault ? givenUp : retry).push(pending[Number(failure.Id)]!);
+        }
+        pending = retry;
+      } catch {
+        // The whole call failed (network, throttling past the SDK's retries): retry the chunk.
+      }
+    }
+    return [...givenUp, ...pending];
+  }
+}

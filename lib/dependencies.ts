@@ -1,0 +1,48 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { getCodec } from './codecs/index.js';
+import type { BatcherConfig } from './config.js';
+import { DeadLetterPublisher } from './deadLetterPublisher.js';
+import { ModelInvoker } from './modelInvoker.js';
+import { ResultStore } from './resultStore.js';
+import { createTelemetry } from './telemetry.js';
+
+/** Everything the batcher handler uses, built once per execution environment. */
+export interface BatcherDependencies {
+  readonly config: BatcherConfig;
+  readonly invoker: Pick<ModelInvoker, 'invoke'>;
+  readonly store: Pick<ResultStore, 'findSucceeded' | 'write'>;
+  readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/**
+ * Builds the real AWS clients and adapters from a validated config. SageMaker Runtime's
+ * own retries are off (`maxAttempts: 1`): the invoker retries inside the invocation's
+ * time budget, which the SDK cannot see.
+ */
+export function createDependencies(config: BatcherConfig): BatcherDependencies {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return {
+    config,
+    invoker: new ModelInvoker({
+      client: new SageMakerRuntimeClient({ maxAttempts: 1 }),
+      endpointName: config.endpointName,
+      codec: getCodec(config.codec),
+      parallelism: config.modelParallelism,
+      callTimeoutMs: config.modelCallTimeoutMs,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+    }),
+    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName }),
+    deadLetters: new DeadLetterPublisher({ client: new SQSClient({}), queueUrl: config.dlqUrl }),
+    ...createTelemetry(),
+  };
+}

@@ -1,0 +1,112 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createHandler } from '../../functions/batcher/handler.js';
+import { getCodec } from '../../lib/codecs/index.js';
+import { type BatcherConfig, loadConfig } from '../../lib/config.js';
+import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
+import { ModelInvoker } from '../../lib/modelInvoker.js';
+import { ResultStore } from '../../lib/resultStore.js';
+
+/** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
+export const offline = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+};
+
+export const queueUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/requests';
+export const dlqUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/requests-dlq';
+export const tableName = 'results';
+
+/** A valid config for tests, with overrides. */
+export function testConfig(overrides: Partial<Record<string, string>> = {}): BatcherConfig {
+  return loadConfig({
+    RESULTS_TABLE_NAME: tableName,
+    DLQ_URL: dlqUrl,
+    ENDPOINT_NAME: 'test-endpoint',
+    MODEL_BATCH_MAX_ITEMS: '32',
+    RETRY_BASE_MS: '1',
+    RETRY_MAX_MS: '5',
+    TIME_RESERVE_MS: '1000',
+    ...overrides,
+  });
+}
+
+let sequence = 0;
+
+/** An SQS record as Lambda delivers it. */
+export function sqsRecord(
+  body: unknown,
+  options: { receiveCount?: number; messageId?: string } = {},
+): SQSRecord {
+  sequence += 1;
+  return {
+    messageId: options.messageId ?? `msg-${sequence}`,
+    receiptHandle: `rh-${sequence}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: String(options.receiveCount ?? 1),
+      SentTimestamp: String(Date.now() - 1_000),
+      SenderId: 'tester',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:requests',
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** An event holding `records`. */
+export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+/** A Lambda context with `remainingMs` left. */
+export function lambdaContext(remainingMs = 60_000): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'batcher',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:batcher',
+    memoryLimitInMB: '1024',
+    awsRequestId: `req-${sequence}`,
+    logGroupName: '/aws/lambda/batcher',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Real adapters over real SDK clients (tests mock their `send` with aws-sdk-client-mock). */
+export function buildHandler(config: BatcherConfig = testConfig()) {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(offline), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return createHandler({
+    config,
+    invoker: new ModelInvoker({
+      client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
+      endpointName: config.endpointName,
+      codec: getCodec(config.codec),
+      parallelism: config.modelParallelism,
+      callTimeoutMs: config.modelCallTimeoutMs,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+    }),
+    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retryBaseMs: 1 }),
+    deadLetters: new DeadLetterPublisher({
+      client: new SQSClient(offline),
+      queueUrl: config.dlqUrl,
+      retryBaseMs: 1,
+    }),
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+  });
+}

@@ -1,0 +1,176 @@
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  ModelError,
+  SageMakerRuntimeClient,
+  ServiceUnavailable,
+} from '@aws-sdk/client-sagemaker-runtime';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  DynamoDBDocumentClient,
+  PutCommand,
+  type PutCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
+import { mockClient } from 'aws-sdk-client-mock';
+
+/** The deterministic model the fakes serve: tests compute its output independently. */
+export const modelOutput = (input: unknown) => ({
+  echo: input,
+  length: JSON.stringify(input).length,
+});
+
+/** Behaviour of {@link fakeModel}. */
+export interface FakeModelOptions {
+  /** Inputs that make the whole batch fail with a 4xx ModelError, as real containers do. */
+  readonly poison?: (input: unknown) => boolean;
+  /** Calls (1-based) that fail with 503 ServiceUnavailable. */
+  readonly transientCalls?: (call: number) => boolean;
+  /** Answer batches holding `input` with one output too few. */
+  readonly shortAnswer?: (input: unknown) => boolean;
+}
+
+/** A mocked SageMaker Runtime serving {@link modelOutput} through the json-instances codec. */
+export function fakeModel(options: FakeModelOptions = {}) {
+  const mock = mockClient(SageMakerRuntimeClient);
+  const calls: unknown[][] = [];
+  let count = 0;
+  mock.on(InvokeEndpointCommand).callsFake((input: InvokeEndpointCommandInput) => {
+    count += 1;
+    const instances = (JSON.parse(String(input.Body)) as { instances: unknown[] }).instances;
+    calls.push(instances);
+    if (options.transientCalls?.(count)) {
+      throw new ServiceUnavailable({
+        message: 'endpoint busy',
+        $metadata: { httpStatusCode: 503 },
+      });
+    }
+    if (options.poison && instances.some(options.poison)) {
+      throw new ModelError({
+        message: 'Received client error (400) from primary',
+        $metadata: { httpStatusCode: 424 },
+        OriginalStatusCode: 400,
+        OriginalMessage: 'bad input',
+      });
+    }
+    const predictions = instances.map(modelOutput);
+    if (options.shortAnswer && instances.some(options.shortAnswer)) predictions.pop();
+    return {
+      Body: Uint8ArrayBlobAdapter.fromString(JSON.stringify({ predictions })),
+      ContentType: 'application/json',
+    };
+  });
+  return { mock, calls, items: () => calls.reduce((n, c) => n + c.length, 0) };
+}
+
+/** Behaviour of {@link fakeTable}. */
+export interface FakeTableOptions {
+  /** Leave this many keys of each BatchGet unprocessed the first time they are asked for. */
+  readonly unprocessedKeysOnce?: number;
+  /** Ids whose PutItem fails (a throttled or broken write). */
+  readonly failPut?: (id: string) => boolean;
+}
+
+/** A mocked DynamoDB document client backed by a Map, honouring the write condition. */
+export function fakeTable(options: FakeTableOptions = {}) {
+  const mock = mockClient(DynamoDBDocumentClient);
+  const rows = new Map<string, Record<string, unknown>>();
+  const deferred = new Set<string>();
+  let puts = 0;
+  let batchGets = 0;
+  mock.on(PutCommand).callsFake((input: PutCommandInput) => {
+    puts += 1;
+    const item = input.Item as Record<string, unknown>;
+    const id = String(item.id);
+    if (options.failPut?.(id)) {
+      throw Object.assign(new Error('Throughput exceeded'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+    }
+    if (rows.get(id)?.status === 'SUCCEEDED') {
+      throw Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+      });
+    }
+    rows.set(id, structuredClone(item));
+    return {};
+  });
+  mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+    batchGets += 1;
+    const [table, request] = Object.entries(input.RequestItems ?? {})[0]!;
+    const keys = (request.Keys ?? []) as { id: string }[];
+    if (keys.length > 100)
+      throw new Error('ValidationException: Too many items requested for the BatchGetItem call');
+    const fresh = keys.filter((key) => !deferred.has(key.id));
+    const skip = fresh.slice(0, options.unprocessedKeysOnce ?? 0);
+    for (const key of skip) deferred.add(key.id);
+    const served = keys.filter((key) => !skip.includes(key));
+    return {
+      Responses: {
+        [table]: served.flatMap((key) =>
+          rows.has(key.id) ? [structuredClone(rows.get(key.id)!)] : [],
+        ),
+      },
+      UnprocessedKeys: skip.length > 0 ? { [table]: { Keys: skip } } : {},
+    };
+  });
+  return { mock, rows, puts: () => puts, batchGets: () => batchGets };
+}
+
+/** A message the fake DLQ received. */
+export interface ReceivedMessage {
+  readonly body: string;
+  readonly attributes: Record<string, string>;
+}
+
+/** Behaviour of {@link fakeQueue}. */
+export interface FakeQueueOptions {
+  /** Fail entries (server side) whose body satisfies this, the first `times` times. */
+  readonly failEntry?: (body: string) => boolean;
+  readonly times?: number;
+}
+
+/** A mocked SQS client that records SendMessageBatch entries. */
+export function fakeQueue(options: FakeQueueOptions = {}) {
+  const mock = mockClient(SQSClient);
+  const messages: ReceivedMessage[] = [];
+  const failures = new Map<string, number>();
+  let batches = 0;
+  mock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+    batches += 1;
+    const entries = input.Entries ?? [];
+    if (entries.length > 10) throw new Error('TooManyEntriesInBatchRequest');
+    const failed = [];
+    const successful = [];
+    for (const entry of entries) {
+      const body = entry.MessageBody ?? '';
+      const seen = failures.get(body) ?? 0;
+      if (options.failEntry?.(body) && seen < (options.times ?? 1)) {
+        failures.set(body, seen + 1);
+        failed.push({
+          Id: entry.Id,
+          Code: 'InternalError',
+          SenderFault: false,
+          Message: 'try again',
+        });
+        continue;
+      }
+      const attributes = Object.fromEntries(
+        Object.entries(entry.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          value.StringValue ?? '',
+        ]),
+      );
+      messages.push({ body, attributes });
+      successful.push({ Id: entry.Id, MessageId: `m-${messages.length}`, MD5OfMessageBody: '' });
+    }
+    return { Successful: successful, Failed: failed };
+  });
+  return { mock, messages, batches: () => batches };
+}

@@ -1,0 +1,80 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultRow } from '../../lib/resultRow.js';
+import { ResultStore } from '../../lib/resultStore.js';
+import { offline } from '../helpers/factories.js';
+import { fakeTable } from '../helpers/fakes.js';
+
+const store = () =>
+  new ResultStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
+    tableName: 't',
+    retryBaseMs: 1,
+  });
+
+const row = (id: string, status: ResultRow['status']): ResultRow => ({
+  id,
+  status,
+  attempts: 1,
+  messageId: `m-${id}`,
+  enqueuedAt: 1,
+  completedAt: 2,
+  expiresAt: 3,
+  ...(status === 'SUCCEEDED'
+    ? { output: '"ok"' }
+    : { error: { code: 'EXPIRED', message: 'late' } }),
+});
+
+describe('ResultStore', () => {
+  let table: ReturnType<typeof fakeTable>;
+  afterEach(() => table.mock.restore());
+
+  it('finds SUCCEEDED ids in chunks of 100 and ignores other statuses', async () => {
+    table = fakeTable();
+    for (let i = 0; i < 250; i++)
+      table.rows.set(`id-${i}`, row(`id-${i}`, i % 2 === 0 ? 'SUCCEEDED' : 'RETRYING'));
+    const ids = Array.from({ length: 260 }, (_, i) => `id-${i}`);
+    const succeeded = await store().findSucceeded([...ids, 'id-0']);
+    expect(succeeded.size).toBe(125);
+    expect(table.batchGets()).toBe(3);
+    const request = table.mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t!;
+    expect(request.ProjectionExpression).toBe('#a0,#a1');
+  });
+
+  it('retries UnprocessedKeys until every key is read', async () => {
+    table = fakeTable({ unprocessedKeysOnce: 7 });
+    for (let i = 0; i < 20; i++) table.rows.set(`id-${i}`, row(`id-${i}`, 'SUCCEEDED'));
+    const succeeded = await store().findSucceeded(Array.from({ length: 20 }, (_, i) => `id-${i}`));
+    expect(succeeded.size).toBe(20);
+    expect(table.batchGets()).toBe(2);
+  });
+
+  it('writes rows with a condition that never overwrites a SUCCEEDED row', async () => {
+    table = fakeTable();
+    table.rows.set('done', row('done', 'SUCCEEDED'));
+    table.rows.set('retrying', row('retrying', 'RETRYING'));
+    const outcomes = await store().write([
+      row('done', 'FAILED'),
+      row('retrying', 'SUCCEEDED'),
+      row('new', 'FAILED'),
+    ]);
+    expect(Object.fromEntries(outcomes)).toEqual({
+      done: 'already-succeeded',
+      retrying: 'written',
+      new: 'written',
+    });
+    expect(table.rows.get('done')?.status).toBe('SUCCEEDED');
+    expect(table.rows.get('retrying')?.status).toBe('SUCCEEDED');
+    expect(table.mock.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
+      ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED' },
+    });
+  });
+
+  it('reports a write that still fails as an error instead of throwing', async () => {
+    table = fakeTable({ failPut: (id) => id === 'bad' });
+    const outcomes = await store().write([row('bad', 'FAILED'), row('good', 'FAILED')]);
+    expect(Object.fromEntries(outcomes)).toEqual({ bad: 'error', good: 'written' });
+  });
+});
