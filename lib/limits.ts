@@ -15,4 +15,6 @@ export const AwsLimits = {
   dynamoMaxItemBytes: 409_600,
   /** DynamoDB: keys per BatchGetItem. */
   dynamoBatchGetKeys: 100,
+  /** DynamoDB: put or delete requests per BatchWriteItem. */
+  dynamoBatchWriteItems: 25,
 } as const;

@@ -28,27 +28,35 @@ const rank: Record<Verdict['kind'], number> = { succeeded: 3, failed: 2, retry: 
 
 function rowOf(settlement: Settlement, now: number, ttlSeconds: number): ResultRow | undefined {
   const { record, id, verdict } = settlement;
-  const common = {
-    id,
-    attempts: record.receiveCount,
-    messageId: record.messageId,
-    enqueuedAt: record.enqueuedAt,
-    completedAt: now,
-    expiresAt: Math.floor(now / 1000) + ttlSeconds,
-  };
+  const expiresAt = Math.floor(now / 1000) + ttlSeconds;
+  const { receiveCount: attempts, messageId, enqueuedAt } = record;
+  // Object literals spelt out in full: this runs once per record, on the hot path.
   switch (verdict.kind) {
     case 'succeeded':
       return {
-        ...common,
+        id,
         status: ResultStatus.SUCCEEDED,
         output: verdict.outputJson,
+        attempts,
+        messageId,
+        enqueuedAt,
+        completedAt: now,
         modelLatencyMs: Math.round(verdict.latencyMs),
         batchItems: verdict.batchItems,
+        expiresAt,
       };
     case 'failed':
-      return { ...common, status: ResultStatus.FAILED, error: verdict.error };
     case 'retry':
-      return { ...common, status: ResultStatus.RETRYING, error: verdict.error };
+      return {
+        id,
+        status: verdict.kind === 'failed' ? ResultStatus.FAILED : ResultStatus.RETRYING,
+        error: verdict.error,
+        attempts,
+        messageId,
+        enqueuedAt,
+        completedAt: now,
+        expiresAt,
+      };
     case 'duplicate':
       return undefined;
   }

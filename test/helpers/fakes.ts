@@ -13,6 +13,8 @@ import {
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
   DynamoDBDocumentClient,
   PutCommand,
   type PutCommandInput,
@@ -73,7 +75,9 @@ export function fakeModel(options: FakeModelOptions = {}) {
 export interface FakeTableOptions {
   /** Leave this many keys of each BatchGet unprocessed the first time they are asked for. */
   readonly unprocessedKeysOnce?: number;
-  /** Ids whose PutItem fails (a throttled or broken write). */
+  /** Leave this many items of each BatchWrite unprocessed the first time they are sent. */
+  readonly unprocessedItemsOnce?: number;
+  /** Ids whose write fails every time (a broken or throttled write): PutItem throws, BatchWrite leaves them unprocessed. */
   readonly failPut?: (id: string) => boolean;
 }
 
@@ -84,6 +88,28 @@ export function fakeTable(options: FakeTableOptions = {}) {
   const deferred = new Set<string>();
   let puts = 0;
   let batchGets = 0;
+  let batchWrites = 0;
+  const deferredWrites = new Set<string>();
+  mock.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => {
+    batchWrites += 1;
+    const [table, requests] = Object.entries(input.RequestItems ?? {})[0]!;
+    if (requests.length > 25)
+      throw new Error('ValidationException: Too many items requested for the BatchWriteItem call');
+    const unprocessed = [];
+    let skipped = 0;
+    for (const request of requests) {
+      const item = request.PutRequest!.Item as Record<string, unknown>;
+      const id = String(item.id);
+      const defer = !deferredWrites.has(id) && skipped < (options.unprocessedItemsOnce ?? 0);
+      if (defer) {
+        deferredWrites.add(id);
+        skipped += 1;
+      }
+      if (defer || options.failPut?.(id)) unprocessed.push(request);
+      else rows.set(id, structuredClone(item)); // BatchWriteItem has no condition: it overwrites
+    }
+    return { UnprocessedItems: unprocessed.length > 0 ? { [table]: unprocessed } : {} };
+  });
   mock.on(PutCommand).callsFake((input: PutCommandInput) => {
     puts += 1;
     const item = input.Item as Record<string, unknown>;
@@ -120,7 +146,13 @@ export function fakeTable(options: FakeTableOptions = {}) {
       UnprocessedKeys: skip.length > 0 ? { [table]: { Keys: skip } } : {},
     };
   });
-  return { mock, rows, puts: () => puts, batchGets: () => batchGets };
+  return {
+    mock,
+    rows,
+    puts: () => puts,
+    batchGets: () => batchGets,
+    batchWrites: () => batchWrites,
+  };
 }
 
 /** A message the fake DLQ received. */
@@ -131,9 +163,8 @@ export interface ReceivedMessage {
 
 /** Behaviour of {@link fakeQueue}. */
 export interface FakeQueueOptions {
-  /** Fail entries (server side) whose body satisfies this, the first `times` times. */
-  readonly failEntry?: (body: string) => boolean;
-  readonly times?: number;
+  /** How many times to fail (server side) the entry with this body before accepting it. */
+  readonly failTimes?: (body: string) => number;
 }
 
 /** A mocked SQS client that records SendMessageBatch entries. */
@@ -151,7 +182,7 @@ export function fakeQueue(options: FakeQueueOptions = {}) {
     for (const entry of entries) {
       const body = entry.MessageBody ?? '';
       const seen = failures.get(body) ?? 0;
-      if (options.failEntry?.(body) && seen < (options.times ?? 1)) {
+      if (seen < (options.failTimes?.(body) ?? 0)) {
         failures.set(body, seen + 1);
         failed.push({
           Id: entry.Id,

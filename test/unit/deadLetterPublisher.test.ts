@@ -50,7 +50,7 @@ describe('DeadLetterPublisher', () => {
   });
 
   it('retries entries SQS failed on its side', async () => {
-    queue = fakeQueue({ failEntry: (body) => body.includes('3'), times: 2 });
+    queue = fakeQueue({ failTimes: (body) => (body.includes('3') ? 2 : 0) });
     const failed = await publisher().publish([letter(1), letter(3)]);
     expect(failed.size).toBe(0);
     expect(queue.messages.map((m) => m.attributes['sagebatch.requestId'])).toEqual([
@@ -60,7 +60,7 @@ describe('DeadLetterPublisher', () => {
   });
 
   it('reports the source message ids it could not publish', async () => {
-    queue = fakeQueue({ failEntry: (body) => body.includes('3'), times: 99 });
+    queue = fakeQueue({ failTimes: (body) => (body.includes('3') ? 99 : 0) });
     const failed = await publisher().publish([letter(1), letter(3)]);
     expect([...failed]).toEqual(['msg-3']);
   });

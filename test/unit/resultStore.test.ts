@@ -13,7 +13,7 @@ const store = () =>
     retryBaseMs: 1,
   });
 
-const row = (id: string, status: ResultRow['status']): ResultRow => ({
+const row = (id: string, status: ResultRow['status']): ResultRow & Record<string, unknown> => ({
   id,
   status,
   attempts: 1,
@@ -50,14 +50,14 @@ describe('ResultStore', () => {
     expect(table.batchGets()).toBe(2);
   });
 
-  it('writes rows with a condition that never overwrites a SUCCEEDED row', async () => {
+  it('writes FAILED and RETRYING rows with a condition that never overwrites a SUCCEEDED row', async () => {
     table = fakeTable();
     table.rows.set('done', row('done', 'SUCCEEDED'));
     table.rows.set('retrying', row('retrying', 'RETRYING'));
     const outcomes = await store().write([
       row('done', 'FAILED'),
-      row('retrying', 'SUCCEEDED'),
-      row('new', 'FAILED'),
+      row('retrying', 'FAILED'),
+      row('new', 'RETRYING'),
     ]);
     expect(Object.fromEntries(outcomes)).toEqual({
       done: 'already-succeeded',
@@ -65,11 +65,39 @@ describe('ResultStore', () => {
       new: 'written',
     });
     expect(table.rows.get('done')?.status).toBe('SUCCEEDED');
-    expect(table.rows.get('retrying')?.status).toBe('SUCCEEDED');
+    expect(table.rows.get('retrying')?.status).toBe('FAILED');
     expect(table.mock.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
       ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
       ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED' },
     });
+  });
+
+  it('writes SUCCEEDED rows with BatchWriteItem, 25 a call, over earlier RETRYING rows', async () => {
+    table = fakeTable();
+    table.rows.set('id-3', row('id-3', 'RETRYING'));
+    const outcomes = await store().write(
+      Array.from({ length: 60 }, (_, i) => row(`id-${i}`, 'SUCCEEDED')),
+    );
+    expect([...outcomes.values()].every((o) => o === 'written')).toBe(true);
+    expect(table.batchWrites()).toBe(3);
+    expect(table.puts()).toBe(0);
+    expect(table.rows.get('id-3')?.status).toBe('SUCCEEDED');
+  });
+
+  it('retries BatchWriteItem UnprocessedItems until every row is written', async () => {
+    table = fakeTable({ unprocessedItemsOnce: 10 });
+    const outcomes = await store().write(
+      Array.from({ length: 25 }, (_, i) => row(`id-${i}`, 'SUCCEEDED')),
+    );
+    expect([...outcomes.values()].every((o) => o === 'written')).toBe(true);
+    expect(table.rows.size).toBe(25);
+    expect(table.batchWrites()).toBe(2);
+  });
+
+  it('reports SUCCEEDED rows still unprocessed after the retries as errors', async () => {
+    table = fakeTable({ failPut: (id) => id === 'id-1' });
+    const outcomes = await store().write([row('id-0', 'SUCCEEDED'), row('id-1', 'SUCCEEDED')]);
+    expect(Object.fromEntries(outcomes)).toEqual({ 'id-0': 'written', 'id-1': 'error' });
   });
 
   it('reports a write that still fails as an error instead of throwing', async () => {

@@ -1,0 +1,196 @@
+/**
+ * `npm run bench:handler`: the batcher handler's own CPU per record, against the floor.
+ *
+ * 10,000 SQS records of ~1 KB go through the real handler with the real invoker, result
+ * store and DLQ publisher; only the SDK clients are in-process fakes (their own time is
+ * measured and subtracted). The floor is what any batcher must do: parse every body once
+ * and serialize every model payload once. Both are measured alternately in one run.
+ */
+import { cpus } from 'node:os';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { createHandler } from '../functions/batcher/handler.js';
+import { getCodec } from '../lib/codecs/index.js';
+import { loadConfig } from '../lib/config.js';
+import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
+import { ModelInvoker } from '../lib/modelInvoker.js';
+import { ResultStore } from '../lib/resultStore.js';
+
+const recordCount = 10_000;
+const rounds = 7;
+
+/** ~1 KB realistic request bodies: a review text to classify. */
+function makeEvent(round: number): SQSEvent {
+  const words =
+    'the quick brown fox jumps over a lazy dog while batching saves money on inference'.split(' ');
+  return {
+    Records: Array.from({ length: recordCount }, (_, i) => {
+      const text = Array.from(
+        { length: 170 },
+        (_, w) => words[(i * 7 + w * 3) % words.length],
+      ).join(' ');
+      return {
+        messageId: `m-${round}-${i}`,
+        receiptHandle: 'rh',
+        body: JSON.stringify({ id: `r-${round}-${i}`, input: { text: text.slice(0, 1_000) } }),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'bench',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:requests',
+        awsRegion: 'us-east-1',
+      };
+    }),
+  };
+}
+
+let fakeMs = 0;
+/** Runs `fn` and books its time as the fakes' (not the handler's). */
+function inFake<T>(fn: () => T): T {
+  const started = performance.now();
+  try {
+    return fn();
+  } finally {
+    fakeMs += performance.now() - started;
+  }
+}
+
+const answers = new Map<number, Uint8Array>();
+const fakeSageMaker = {
+  send: async (command: { input: { Body: string } }) =>
+    inFake(() => {
+      // The model's work is not the handler's: answer a cached response for the batch size.
+      let items = 0;
+      for (
+        let at = command.input.Body.indexOf('{"text"');
+        at !== -1;
+        at = command.input.Body.indexOf('{"text"', at + 7)
+      )
+        items++;
+      let body = answers.get(items);
+      if (!body) {
+        const predictions = Array.from({ length: items }, (_, i) => ({
+          label: i % 2 ? 'POSITIVE' : 'NEGATIVE',
+          score: 0.987,
+        }));
+        body = new TextEncoder().encode(JSON.stringify({ predictions }));
+        answers.set(items, body);
+      }
+      return { Body: body };
+    }),
+} as unknown as SageMakerRuntimeClient;
+
+const fakeDynamo = {
+  send: async (command: {
+    constructor: { name: string };
+    input: { RequestItems?: Record<string, unknown> };
+  }) =>
+    inFake(() =>
+      command.constructor.name === 'BatchGetCommand' ? { Responses: {}, UnprocessedKeys: {} } : {},
+    ),
+} as unknown as DynamoDBDocumentClient;
+
+const fakeSqs = {
+  send: async () => inFake(() => ({ Successful: [], Failed: [] })),
+} as unknown as SQSClient;
+
+const config = loadConfig({
+  RESULTS_TABLE_NAME: 'results',
+  DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+  ENDPOINT_NAME: 'bench',
+  MODEL_BATCH_MAX_ITEMS: '64',
+});
+const handler = createHandler({
+  config,
+  invoker: new ModelInvoker({
+    client: fakeSageMaker,
+    endpointName: config.endpointName,
+    codec: getCodec(config.codec),
+    parallelism: config.modelParallelism,
+    callTimeoutMs: config.modelCallTimeoutMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+  }),
+  store: new ResultStore({ client: fakeDynamo, tableName: config.resultsTableName }),
+  deadLetters: new DeadLetterPublisher({ client: fakeSqs, queueUrl: config.dlqUrl }),
+  logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+  metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
+});
+const context = {
+  getRemainingTimeInMillis: () => 900_000,
+  functionName: 'bench',
+  awsRequestId: 'b',
+} as Context;
+
+/** The floor: parse every body once, serialize every model payload once. */
+function floor(event: SQSEvent): number {
+  const inputs = event.Records.map(
+    (record) => (JSON.parse(record.body) as { input: unknown }).input,
+  );
+  let bytes = 0;
+  for (let i = 0; i < inputs.length; i += 64)
+    bytes += JSON.stringify({ instances: inputs.slice(i, i + 64) }).length;
+  return bytes;
+}
+
+const cpuMs = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1_000;
+};
+
+async function measureHandler(event: SQSEvent): Promise<number> {
+  fakeMs = 0;
+  const start = process.cpuUsage();
+  const response = await handler(event, context);
+  const ms = cpuMs(start) - fakeMs;
+  if (response.batchItemFailures.length > 0) throw new Error('bench run failed records');
+  return ms;
+}
+
+function measureFloor(event: SQSEvent): number {
+  const start = process.cpuUsage();
+  if (floor(event) <= 0) throw new Error('empty payload');
+  return cpuMs(start);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Collects garbage left by earlier work (needs --expose-gc), so each side pays only its own. */
+const collect = () => (globalThis as { gc?: () => void }).gc?.();
+
+const bytesPerRecord = makeEvent(0).Records.reduce((n, r) => n + r.body.length, 0) / recordCount;
+const handlerMs: number[] = [];
+const floorMs: number[] = [];
+// Two warm-up rounds (JIT, lazy imports), then measured rounds; both sides get the same event.
+for (let round = 0; round < rounds + 2; round++) {
+  const event = makeEvent(round);
+  collect();
+  const h = await measureHandler(event);
+  collect();
+  const f = measureFloor(event);
+  if (round >= 2) {
+    handlerMs.push(h);
+    floorMs.push(f);
+  }
+}
+const perRecord = (ms: number) => (ms * 1_000) / recordCount;
+const h = perRecord(median(handlerMs));
+const f = perRecord(median(floorMs));
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+);
+console.log(
+  `records: ${recordCount} of ~${Math.round(bytesPerRecord)} B, model batches of ${config.modelBatchMaxItems}, median of ${rounds} rounds`,
+);
+console.log(`handler: ${h.toFixed(2)} µs/record (CPU, fakes' own time excluded)`);
+console.log(`floor:   ${f.toFixed(2)} µs/record (parse every body + serialize every payload once)`);
+console.log(`ratio:   ${(h / f).toFixed(2)}x the floor (target <= 2x)`);
