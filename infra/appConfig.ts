@@ -1,0 +1,66 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { BatchingPipelineProps } from './BatchingPipeline.js';
+
+/** Reads a CDK context value (from cdk.json or `-c key=value`). */
+export type ContextReader = (key: string) => unknown;
+
+const number = (read: ContextReader, key: string): number | undefined => {
+  const value = read(key);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed))
+    throw new Error(`context ${key} must be a number (got ${JSON.stringify(value)})`);
+  return parsed;
+};
+const text = (read: ContextReader, key: string): string | undefined => {
+  const value = read(key);
+  return value === undefined || value === '' ? undefined : String(value);
+};
+
+/** The app's settings, from CDK context keys `sagebatch:*` (see the README). */
+export interface AppConfig {
+  readonly stackName: string;
+  readonly local: boolean;
+  readonly pipeline: BatchingPipelineProps;
+}
+
+/**
+ * Turns CDK context into stack settings. With `sagebatch:local=true` the function calls the
+ * local endpoint emulator (`sagebatch:localSageMakerRuntimeUrl`) and the table is destroyed
+ * with the stack.
+ */
+export function readAppConfig(read: ContextReader): AppConfig {
+  const local = String(read('sagebatch:local') ?? 'false') === 'true';
+  const imageUri = text(read, 'sagebatch:imageUri');
+  const seconds = (key: string) => {
+    const value = number(read, key);
+    return value === undefined ? undefined : Duration.seconds(value);
+  };
+  const pipeline: BatchingPipelineProps = {
+    endpointName: imageUri ? undefined : text(read, 'sagebatch:endpointName'),
+    model: imageUri
+      ? {
+          endpointName: text(read, 'sagebatch:endpointName') ?? 'sagebatch-endpoint',
+          imageUri,
+          modelDataUrl: text(read, 'sagebatch:modelDataUrl') ?? '',
+          instanceType: text(read, 'sagebatch:instanceType'),
+          instanceCount: number(read, 'sagebatch:instanceCount'),
+        }
+      : undefined,
+    batchSize: number(read, 'sagebatch:batchSize'),
+    batchingWindow: seconds('sagebatch:batchingWindowSeconds'),
+    maxConcurrency: number(read, 'sagebatch:maxConcurrency'),
+    modelBatchMaxItems: number(read, 'sagebatch:modelBatchMaxItems'),
+    modelBatchMaxBytes: number(read, 'sagebatch:modelBatchMaxBytes'),
+    modelParallelism: number(read, 'sagebatch:modelParallelism'),
+    codec: text(read, 'sagebatch:codec') as BatchingPipelineProps['codec'],
+    maxReceiveCount: number(read, 'sagebatch:maxReceiveCount'),
+    timeout: seconds('sagebatch:timeoutSeconds'),
+    memorySize: number(read, 'sagebatch:memorySize'),
+    localSageMakerRuntimeUrl: local
+      ? (text(read, 'sagebatch:localSageMakerRuntimeUrl') ?? 'http://127.0.0.1:8080')
+      : undefined,
+    tableRemovalPolicy: local ? RemovalPolicy.DESTROY : undefined,
+  };
+  return { stackName: text(read, 'sagebatch:stackName') ?? 'Sagebatch', local, pipeline };
+}
