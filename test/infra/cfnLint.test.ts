@@ -8,8 +8,10 @@ import { model, synth } from './synth.js';
 let cfnLint: string;
 
 beforeAll(() => {
-  // Installs the pinned cfn-lint into .venv/tools on first use (scripts/python-tools.sh).
-  const bin = execFileSync('bash', ['scripts/python-tools.sh'], { encoding: 'utf8' }).trim();
+  // Installs the pinned cfn-lint into .venv/tools on first use (scripts/python-venv.sh tools).
+  const bin = execFileSync('bash', ['scripts/python-venv.sh', 'tools'], {
+    encoding: 'utf8',
+  }).trim();
   cfnLint = join(bin, 'cfn-lint');
 });
 

@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { deployLocal, destroyLocal, type StackOutputs } from '../../lib/local/cdkLocal.js';
+import { localClientConfig, localEndpointHosts } from '../../lib/local/localAws.js';
+import { EndpointEmulator } from '../../lib/localEndpoint/EndpointEmulator.js';
+import { SagebatchClient } from '../../lib/producer.js';
+
+/** The settings the integration stack is deployed with (short timeouts keep retries quick). */
+export const itContext = {
+  batchSize: '100',
+  batchingWindowSeconds: '1',
+  timeoutSeconds: '10',
+  maxReceiveCount: '2',
+  modelBatchMaxItems: '16',
+  codec: 'json-instances',
+};
+
+/** A deployed pipeline on the local emulator, with clients and the endpoint emulator. */
+export interface LocalStack {
+  readonly outputs: StackOutputs;
+  readonly endpoint: EndpointEmulator;
+  readonly sqs: SQSClient;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly client: SagebatchClient;
+  teardown(): Promise<void>;
+}
+
+/**
+ * Starts (or reuses) the AWS emulator, starts the local endpoint emulator, and deploys the
+ * real CDK app in local mode with the CDK CLI.
+ */
+export async function startLocalStack(stackName: string): Promise<LocalStack> {
+  const emulator = execFileSync('bash', ['scripts/aws-emulator.sh', 'start'], {
+    encoding: 'utf8',
+  }).trim();
+  const hosts = localEndpointHosts();
+  const endpoint = new EndpointEmulator({ port: 0, host: hosts.bind });
+  const url = new URL(await endpoint.start());
+  url.hostname = hosts.host;
+  const outputs = await deployLocal({
+    stackName,
+    sageMakerRuntimeUrl: url.origin,
+    context: itContext,
+  });
+  const config = localClientConfig();
+  const sqs = new SQSClient(config);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config));
+  const client = new SagebatchClient({
+    sqs,
+    dynamo,
+    queueUrl: outputs.queueUrl,
+    tableName: outputs.tableName,
+  });
+  return {
+    outputs,
+    endpoint,
+    sqs,
+    dynamo,
+    client,
+    async teardown() {
+      try {
+        await destroyLocal(stackName, itContext);
+      } finally {
+        await endpoint.stop();
+        if (emulator === 'started') execFileSync('bash', ['scripts/aws-emulator.sh', 'stop']);
+      }
+    },
+  };
+}
