@@ -1,5 +1,6 @@
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
@@ -61,7 +62,9 @@ export async function readDeadLetters(
 
 /**
  * Sends DLQ messages back to the request queue with their bodies unchanged (so their
- * request ids are kept) and deletes them from the DLQ once sent. Returns how many moved.
+ * request ids are kept) and deletes them from the DLQ once sent. Moves at most the
+ * messages the DLQ held when it started (or `max`): a request that fails again comes
+ * back to the DLQ and must not be redriven in a loop. Returns how many moved.
  */
 export async function redriveDeadLetters(
   sqs: SQSClient,
@@ -69,13 +72,23 @@ export async function redriveDeadLetters(
   queueUrl: string,
   options: { max?: number } = {},
 ): Promise<number> {
+  const { Attributes: attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: dlqUrl,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    }),
+  );
+  const limit = Math.min(
+    options.max ?? Number.POSITIVE_INFINITY,
+    Number(attributes.ApproximateNumberOfMessages ?? 0),
+  );
   let moved = 0;
-  for (;;) {
+  while (moved < limit) {
     const batch = await readDeadLetters(sqs, dlqUrl, {
-      max: Math.min(10, (options.max ?? Number.POSITIVE_INFINITY) - moved),
+      max: Math.min(10, limit - moved),
       hideForSeconds: 60,
     });
-    if (batch.length === 0) return moved;
+    if (batch.length === 0) break;
     const sent = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
@@ -93,7 +106,7 @@ export async function redriveDeadLetters(
       );
     }
     moved += done.length;
-    if (done.length < batch.length || moved >= (options.max ?? Number.POSITIVE_INFINITY))
-      return moved;
+    if (done.length < batch.length) break;
   }
+  return moved;
 }

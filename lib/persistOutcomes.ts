@@ -11,6 +11,8 @@ export interface OutcomeSinks {
   readonly resultTtlSeconds: number;
   /** Current time, epoch ms. */
   readonly now: number;
+  /** Lambda request id of this invocation, stamped on every row it writes. */
+  readonly invocationId: string;
 }
 
 /** What {@link persistOutcomes} made durable, and what must be delivered again. */
@@ -26,9 +28,10 @@ export interface PersistReport {
 /** When two records share an id, the row shows the best state among them. */
 const rank: Record<Verdict['kind'], number> = { succeeded: 3, failed: 2, retry: 1, duplicate: 0 };
 
-function rowOf(settlement: Settlement, now: number, ttlSeconds: number): ResultRow | undefined {
+function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefined {
   const { record, id, verdict } = settlement;
-  const expiresAt = Math.floor(now / 1000) + ttlSeconds;
+  const { now, invocationId } = sinks;
+  const expiresAt = Math.floor(now / 1000) + sinks.resultTtlSeconds;
   const { receiveCount: attempts, messageId, enqueuedAt } = record;
   // Object literals spelt out in full: this runs once per record, on the hot path.
   switch (verdict.kind) {
@@ -39,6 +42,7 @@ function rowOf(settlement: Settlement, now: number, ttlSeconds: number): ResultR
         output: verdict.outputJson,
         attempts,
         messageId,
+        invocationId,
         enqueuedAt,
         completedAt: now,
         modelLatencyMs: Math.round(verdict.latencyMs),
@@ -53,6 +57,7 @@ function rowOf(settlement: Settlement, now: number, ttlSeconds: number): ResultR
         error: verdict.error,
         attempts,
         messageId,
+        invocationId,
         enqueuedAt,
         completedAt: now,
         expiresAt,
@@ -81,7 +86,7 @@ export async function persistOutcomes(
   }
   const rows: ResultRow[] = [];
   for (const settlement of best.values()) {
-    const row = rowOf(settlement, sinks.now, sinks.resultTtlSeconds);
+    const row = rowOf(settlement, sinks);
     if (row) rows.push(row);
   }
   const letters: DeadLetter[] = settlements.flatMap(({ record, id, verdict }) =>

@@ -28,6 +28,8 @@ export interface ResultRow {
   readonly attempts: number;
   /** SQS message id of the delivery that wrote the row. */
   readonly messageId: string;
+  /** Lambda request id of the invocation that wrote the row. */
+  readonly invocationId: string;
   /** When the message was sent to the queue, epoch ms. */
   readonly enqueuedAt: number;
   /** When this row was written, epoch ms. */

@@ -76,6 +76,7 @@ export function createHandler(deps: BatcherDependencies) {
       deadLetters,
       resultTtlSeconds: config.resultTtlSeconds,
       now: Date.now(),
+      invocationId: context.awsRequestId,
     });
     recordInvocationMetrics(metrics, records.length, calls, report);
     logger.info('Batch settled', {

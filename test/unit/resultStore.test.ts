@@ -18,6 +18,7 @@ const row = (id: string, status: ResultRow['status']): ResultRow & Record<string
   status,
   attempts: 1,
   messageId: `m-${id}`,
+  invocationId: 'inv-1',
   enqueuedAt: 1,
   completedAt: 2,
   expiresAt: 3,

@@ -131,6 +131,7 @@ describe('persistOutcomes', () => {
         },
         resultTtlSeconds: 60,
         now: 10_000,
+        invocationId: 'inv-1',
       },
     };
   };

@@ -1,0 +1,62 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SagebatchError } from '../errors.js';
+import { localClientConfig } from '../local/localAws.js';
+
+/** Options every CLI command shares. */
+export interface ResourceOptions {
+  stack: string;
+  local?: boolean;
+  queueUrl?: string;
+  dlqUrl?: string;
+  table?: string;
+}
+
+/** The AWS clients and resource names a command works with. */
+export interface Resources {
+  readonly sqs: SQSClient;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  readonly tableName: string;
+}
+
+/**
+ * Resolves resource names from the stack's outputs (`--stack`), each overridable by a flag.
+ * With `--local` (or `AWS_ENDPOINT_URL` set) the clients talk to the local emulator.
+ */
+export async function resolveResources(options: ResourceOptions): Promise<Resources> {
+  const config = options.local || process.env.AWS_ENDPOINT_URL ? localClientConfig() : {};
+  const needsStack = !(options.queueUrl && options.dlqUrl && options.table);
+  let outputs: Record<string, string> = {};
+  if (needsStack) {
+    const cloudFormation = new CloudFormationClient(config);
+    const response = await cloudFormation
+      .send(new DescribeStacksCommand({ StackName: options.stack }))
+      .catch((error: Error) => {
+        throw new SagebatchError(
+          `cannot read the outputs of stack ${options.stack} (${error.message}); deploy it, pass --stack, or give --queue-url, --dlq-url and --table`,
+        );
+      });
+    outputs = Object.fromEntries(
+      (response.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+  }
+  const pick = (flag: string | undefined, output: string, name: string) => {
+    const value = flag ?? outputs[output];
+    if (!value)
+      throw new SagebatchError(`stack ${options.stack} has no output ${output}; pass ${name}`);
+    return value;
+  };
+  return {
+    sqs: new SQSClient(config),
+    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    queueUrl: pick(options.queueUrl, 'RequestQueueUrl', '--queue-url'),
+    dlqUrl: pick(options.dlqUrl, 'DlqUrl', '--dlq-url'),
+    tableName: pick(options.table, 'ResultsTableName', '--table'),
+  };
+}
