@@ -1,0 +1,87 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { resolveResources } from '../lib/cli/resources.js';
+import { deployLocal, destroyLocal } from '../lib/local/cdkLocal.js';
+import { SagebatchClient } from '../lib/producer.js';
+
+/** Enqueue-to-result latency of requests sent at a steady rate through the deployed stack. */
+export interface LatencyResult {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly sent: number;
+  readonly completed: number;
+  readonly windowSeconds: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly meanItemsPerModelCall: number;
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/**
+ * Deploys the CDK app to the local AWS emulator (its function calling `sageMakerRuntimeUrl`),
+ * offers `rate` requests per second for `seconds`, waits for every result, and tears down.
+ */
+export async function runLatency(options: {
+  sageMakerRuntimeUrl: string;
+  texts: readonly string[];
+  rate: number;
+  seconds: number;
+  windowSeconds: number;
+}): Promise<LatencyResult> {
+  const emulator = execFileSync('bash', [`${root}scripts/aws-emulator.sh`, 'start'], {
+    encoding: 'utf8',
+  }).trim();
+  const stackName = 'SagebatchBench';
+  const context = {
+    batchSize: '1000',
+    batchingWindowSeconds: String(options.windowSeconds),
+    timeoutSeconds: '60',
+    codec: 'hf-inputs',
+    modelBatchMaxItems: '64',
+  };
+  try {
+    await deployLocal({ stackName, sageMakerRuntimeUrl: options.sageMakerRuntimeUrl, context });
+    const resources = await resolveResources({ stack: stackName, local: true });
+    const client = new SagebatchClient({
+      sqs: resources.sqs,
+      dynamo: resources.dynamo,
+      queueUrl: resources.queueUrl,
+      tableName: resources.tableName,
+    });
+    const ids: string[] = [];
+    const tick = 100;
+    const perTick = Math.max(1, Math.round((options.rate * tick) / 1_000));
+    const started = Date.now();
+    let next = 0;
+    for (let t = 0; t < (options.seconds * 1_000) / tick; t++) {
+      const batch = Array.from({ length: perTick }, () => ({
+        input: options.texts[next++ % options.texts.length]!,
+      }));
+      ids.push(...(await client.submit(batch)));
+      const wait = started + (t + 1) * tick - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const { results } = await client.waitForResults(ids, { timeoutMs: 300_000, intervalMs: 500 });
+    const rows = [...results.values()];
+    const latencies = rows.map((r) => r.completedAt - r.enqueuedAt).sort((a, b) => a - b);
+    return {
+      rate: options.rate,
+      seconds: options.seconds,
+      sent: ids.length,
+      completed: rows.filter((r) => r.status === 'SUCCEEDED').length,
+      windowSeconds: options.windowSeconds,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      meanItemsPerModelCall:
+        rows.reduce((n, r) => n + (r.batchItems ?? 0), 0) / Math.max(1, rows.length),
+    };
+  } finally {
+    await destroyLocal(stackName, context).catch(() => undefined);
+    if (emulator === 'started') execFileSync('bash', [`${root}scripts/aws-emulator.sh`, 'stop']);
+  }
+}

@@ -1,0 +1,41 @@
+/** One point of the model's own throughput curve. */
+export interface CurvePoint {
+  readonly batchSize: number;
+  readonly calls: number;
+  readonly msPerCall: number;
+  readonly itemsPerSecond: number;
+}
+
+/**
+ * Measures the model server directly (no pipeline): for each batch size, one untimed call
+ * (a new tensor shape pays one-off kernel setup), then enough timed calls to embed at
+ * least `minItems` items, and at least 5 calls, one at a time. Its best items/s is the
+ * physical limit the pipeline is compared with.
+ */
+export async function measureModelCurve(
+  invoke: (texts: string[]) => Promise<void>,
+  texts: readonly string[],
+  batchSizes: readonly number[],
+  minItems: number,
+): Promise<CurvePoint[]> {
+  const points: CurvePoint[] = [];
+  let offset = 0;
+  for (const batchSize of batchSizes) {
+    const calls = Math.max(5, Math.ceil(minItems / batchSize));
+    const nextBatch = () =>
+      Array.from({ length: batchSize }, () => texts[offset++ % texts.length]!);
+    await invoke(nextBatch());
+    const started = performance.now();
+    for (let c = 0; c < calls; c++) {
+      await invoke(nextBatch());
+    }
+    const ms = performance.now() - started;
+    points.push({
+      batchSize,
+      calls,
+      msPerCall: ms / calls,
+      itemsPerSecond: (calls * batchSize) / (ms / 1_000),
+    });
+  }
+  return points;
+}

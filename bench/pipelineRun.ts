@@ -1,0 +1,154 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { Context, SQSEvent } from 'aws-lambda';
+import pLimit from 'p-limit';
+import { createHandler } from '../functions/batcher/handler.js';
+import { getCodec } from '../lib/codecs/index.js';
+import { loadConfig } from '../lib/config.js';
+import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
+import type { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
+import { ModelInvoker } from '../lib/modelInvoker.js';
+import { ResultStore } from '../lib/resultStore.js';
+import { type AwsUsage, fakeAws } from './fakeAws.js';
+
+/** One way of running the pipeline over the same inputs. */
+export interface PipelineRunOptions {
+  readonly name: string;
+  readonly texts: readonly string[];
+  /** Records per Lambda invocation, as the event source mapping would deliver them. */
+  readonly eventSize: number;
+  /** MODEL_BATCH_MAX_ITEMS of the function. */
+  readonly modelBatchItems: number;
+  /** Lambda invocations running at once. */
+  readonly concurrency: number;
+  readonly memoryMb: number;
+  readonly endpoint: EndpointEmulator;
+}
+
+/** What a run cost and produced. */
+export interface PipelineRunResult {
+  readonly name: string;
+  readonly requests: number;
+  readonly eventSize: number;
+  readonly modelBatchItems: number;
+  readonly wallSeconds: number;
+  readonly itemsPerSecond: number;
+  readonly lambdaInvocations: number;
+  /** Summed duration of every invocation, s (what Lambda bills). */
+  readonly handlerSeconds: number;
+  readonly lambdaGbSeconds: number;
+  readonly modelCalls: number;
+  readonly endpointBusySeconds: number;
+  /** SQS requests: producer sends (10 a call) + event source receives (10 a call) + deletes (one DeleteMessageBatch per 10 records of each invocation). */
+  readonly sqsRequests: number;
+  readonly aws: AwsUsage;
+  readonly failedRecords: number;
+  /** Output of each request, by index into `texts`. */
+  readonly outputs: unknown[];
+}
+
+const context = (remainingMs: number) =>
+  ({
+    getRemainingTimeInMillis: () => remainingMs,
+    functionName: 'bench',
+    awsRequestId: `bench-${Math.random()}`,
+  }) as Context;
+
+/** Drives the real batcher handler with SQS events, the model behind `endpoint`. */
+export async function runPipeline(options: PipelineRunOptions): Promise<PipelineRunResult> {
+  const { texts, eventSize, endpoint } = options;
+  const aws = fakeAws();
+  const config = loadConfig({
+    RESULTS_TABLE_NAME: 'results',
+    DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+    ENDPOINT_NAME: 'bench',
+    CODEC: 'hf-inputs',
+    MODEL_BATCH_MAX_ITEMS: String(options.modelBatchItems),
+    MODEL_PARALLELISM: '2',
+  });
+  const handler = createHandler({
+    config,
+    invoker: new ModelInvoker({
+      client: new SageMakerRuntimeClient({
+        endpoint: endpoint.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+        maxAttempts: 1,
+      }),
+      endpointName: config.endpointName,
+      codec: getCodec(config.codec),
+      parallelism: config.modelParallelism,
+      callTimeoutMs: config.modelCallTimeoutMs,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+    }),
+    store: new ResultStore({ client: aws.dynamo, tableName: config.resultsTableName }),
+    deadLetters: new DeadLetterPublisher({ client: aws.sqs, queueUrl: config.dlqUrl }),
+    logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
+  });
+
+  const now = String(Date.now());
+  const events: SQSEvent[] = [];
+  for (let start = 0; start < texts.length; start += eventSize) {
+    events.push({
+      Records: texts.slice(start, start + eventSize).map((text, i) => ({
+        messageId: `${options.name}-${start + i}`,
+        receiptHandle: 'rh',
+        body: JSON.stringify({ id: `${options.name}-${start + i}`, input: text }),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: now,
+          SenderId: 'bench',
+          ApproximateFirstReceiveTimestamp: now,
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:requests',
+        awsRegion: 'us-east-1',
+      })),
+    });
+  }
+
+  endpoint.reset();
+  const limit = pLimit(options.concurrency);
+  let handlerMs = 0;
+  let failedRecords = 0;
+  const started = performance.now();
+  await Promise.all(
+    events.map((event) =>
+      limit(async () => {
+        const t = performance.now();
+        const response = await handler(event, context(900_000));
+        handlerMs += performance.now() - t;
+        failedRecords += response.batchItemFailures.length;
+      }),
+    ),
+  );
+  const wallSeconds = (performance.now() - started) / 1_000;
+  const stats = endpoint.stats();
+  const batches = Math.ceil(texts.length / 10);
+  const deletes = events.reduce((n, e) => n + Math.ceil(e.Records.length / 10), 0);
+  return {
+    name: options.name,
+    requests: texts.length,
+    eventSize,
+    modelBatchItems: options.modelBatchItems,
+    wallSeconds,
+    itemsPerSecond: texts.length / wallSeconds,
+    lambdaInvocations: events.length,
+    handlerSeconds: handlerMs / 1_000,
+    lambdaGbSeconds: (handlerMs / 1_000) * (options.memoryMb / 1_024),
+    modelCalls: stats.calls,
+    endpointBusySeconds: stats.busyMs / 1_000,
+    sqsRequests: batches + batches + deletes,
+    aws: aws.usage,
+    failedRecords,
+    outputs: texts.map((_, i) => {
+      const row = aws.rows.get(`${options.name}-${i}`);
+      return row?.output === undefined ? undefined : JSON.parse(String(row.output));
+    }),
+  };
+}

@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../bench/report.js';
+
+const run = promisify(execFile);
+const out = mkdtempSync(join(tmpdir(), 'sagebatch-bench-'));
+let results: BenchResults;
+let report: string;
+
+beforeAll(async () => {
+  // The harness end to end on the built-in model: counts and structure, never timings.
+  await run('npx', ['tsx', 'bench/run.ts', '--quick', '--sentences', '300', '--out', out], {
+    env: { ...process.env, POWERTOOLS_METRICS_DISABLED: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults;
+  report = readFileSync(join(out, 'REPORT.md'), 'utf8');
+}, 600_000);
+
+describe('npm run bench -- --quick', () => {
+  it('writes the report with every section and both charts', () => {
+    for (const heading of [
+      '## Headline',
+      "## The model's own curve",
+      '## One message per call vs sagebatch',
+      '## Cost per 1M requests',
+      '## Quality',
+      '## Latency',
+      '## Method',
+    ]) {
+      expect(report).toContain(heading);
+    }
+    for (const chart of ['curve.svg', 'cost.svg'])
+      expect(readFileSync(join(out, chart), 'utf8')).toMatch(/^<svg/);
+    expect(report).toMatch(/commit [0-9a-f]{7}/);
+  });
+
+  it('measures the model curve at every batch size', () => {
+    expect(results.curve.map((p) => p.batchSize)).toEqual([1, 2, 4, 8, 16, 32]);
+    for (const p of results.curve) expect(p.calls).toBeGreaterThanOrEqual(3);
+  });
+
+  it('serves every request in both runs, with counts that add up', () => {
+    const { baseline, sagebatch } = results;
+    for (const r of [baseline, sagebatch]) {
+      expect(r.requests).toBe(300);
+      expect(r.failedRecords).toBe(0);
+      expect(r.aws.dynamoWriteUnits).toBeGreaterThanOrEqual(300);
+    }
+    expect(baseline.modelCalls).toBe(300);
+    expect(baseline.lambdaInvocations).toBe(300);
+    expect(sagebatch.lambdaInvocations).toBe(Math.ceil(300 / sagebatch.eventSize));
+    // One model call per 64 records of each event; the last event may be short.
+    const eventSizes = Array.from({ length: sagebatch.lambdaInvocations }, (_, i) =>
+      Math.min(sagebatch.eventSize, 300 - i * sagebatch.eventSize),
+    );
+    expect(sagebatch.modelCalls).toBe(eventSizes.reduce((n, size) => n + Math.ceil(size / 64), 0));
+    // Send + receive (10 a call) + deletes (10 a call per invocation).
+    expect(baseline.sqsRequests).toBe(30 + 30 + 300);
+    expect(sagebatch.sqsRequests).toBe(30 + 30 + 30);
+  });
+
+  it('prices both runs and finds batched outputs equal to single ones', () => {
+    const { baseline, sagebatch } = results.costs;
+    for (const c of [baseline, sagebatch]) {
+      expect(c.total).toBeCloseTo(c.sagemaker + c.lambda + c.sqs + c.dynamodb, 10);
+    }
+    expect(results.costRatio).toBeCloseTo(sagebatch.total / baseline.total, 10);
+    expect(results.quality).toMatchObject({
+      compared: 300,
+      identical: 300,
+      maxAbsDiff: 0,
+      minCosine: 1,
+    });
+  });
+
+  it('measures latency through the deployed local stack', () => {
+    expect(results.latency).toBeDefined();
+    expect(results.latency!.completed).toBe(results.latency!.sent);
+    expect(results.latency!.p50).toBeLessThanOrEqual(results.latency!.p95);
+    expect(results.latency!.p95).toBeLessThanOrEqual(results.latency!.p99);
+  });
+});
