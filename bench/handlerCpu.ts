@@ -14,10 +14,9 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createHandler } from '../functions/batcher/handler.js';
-import { getCodec } from '../lib/codecs/index.js';
 import { loadConfig } from '../lib/config.js';
 import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
-import { ModelInvoker } from '../lib/modelInvoker.js';
+import { createModelInvoker } from '../lib/dependencies.js';
 import { ResultStore } from '../lib/resultStore.js';
 
 const recordCount = 10_000;
@@ -111,15 +110,7 @@ const config = loadConfig({
 });
 const handler = createHandler({
   config,
-  invoker: new ModelInvoker({
-    client: fakeSageMaker,
-    endpointName: config.endpointName,
-    codec: getCodec(config.codec),
-    parallelism: config.modelParallelism,
-    callTimeoutMs: config.modelCallTimeoutMs,
-    retryBaseMs: config.retryBaseMs,
-    retryMaxMs: config.retryMaxMs,
-  }),
+  invoker: createModelInvoker(config, fakeSageMaker),
   store: new ResultStore({ client: fakeDynamo, tableName: config.resultsTableName }),
   deadLetters: new DeadLetterPublisher({ client: fakeSqs, queueUrl: config.dlqUrl }),
   logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),

@@ -4,11 +4,10 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Context, SQSEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { createHandler } from '../functions/batcher/handler.js';
-import { getCodec } from '../lib/codecs/index.js';
 import { loadConfig } from '../lib/config.js';
 import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
+import { createModelInvoker } from '../lib/dependencies.js';
 import type { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
-import { ModelInvoker } from '../lib/modelInvoker.js';
 import { ResultStore } from '../lib/resultStore.js';
 import { type AwsUsage, fakeAws } from './fakeAws.js';
 
@@ -69,20 +68,15 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   });
   const handler = createHandler({
     config,
-    invoker: new ModelInvoker({
-      client: new SageMakerRuntimeClient({
+    invoker: createModelInvoker(
+      config,
+      new SageMakerRuntimeClient({
         endpoint: endpoint.url,
         region: 'us-east-1',
         credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
         maxAttempts: 1,
       }),
-      endpointName: config.endpointName,
-      codec: getCodec(config.codec),
-      parallelism: config.modelParallelism,
-      callTimeoutMs: config.modelCallTimeoutMs,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-    }),
+    ),
     store: new ResultStore({ client: aws.dynamo, tableName: config.resultsTableName }),
     deadLetters: new DeadLetterPublisher({ client: aws.sqs, queueUrl: config.dlqUrl }),
     logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),

@@ -21,6 +21,22 @@ export interface BatcherDependencies {
   readonly metrics: Metrics;
 }
 
+/** The model invoker the config describes, calling the endpoint through `client`. */
+export function createModelInvoker(
+  config: BatcherConfig,
+  client: SageMakerRuntimeClient,
+): ModelInvoker {
+  return new ModelInvoker({
+    client,
+    endpointName: config.endpointName,
+    codec: getCodec(config.codec),
+    parallelism: config.modelParallelism,
+    callTimeoutMs: config.modelCallTimeoutMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+  });
+}
+
 /**
  * Builds the real AWS clients and adapters from a validated config. SageMaker Runtime's
  * own retries are off (`maxAttempts: 1`): the invoker retries inside the invocation's
@@ -32,15 +48,7 @@ export function createDependencies(config: BatcherConfig): BatcherDependencies {
   });
   return {
     config,
-    invoker: new ModelInvoker({
-      client: new SageMakerRuntimeClient({ maxAttempts: 1 }),
-      endpointName: config.endpointName,
-      codec: getCodec(config.codec),
-      parallelism: config.modelParallelism,
-      callTimeoutMs: config.modelCallTimeoutMs,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-    }),
+    invoker: createModelInvoker(config, new SageMakerRuntimeClient({ maxAttempts: 1 })),
     store: new ResultStore({ client: dynamo, tableName: config.resultsTableName }),
     deadLetters: new DeadLetterPublisher({ client: new SQSClient({}), queueUrl: config.dlqUrl }),
     ...createTelemetry(),

@@ -6,10 +6,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/batcher/handler.js';
-import { getCodec } from '../../lib/codecs/index.js';
 import { type BatcherConfig, loadConfig } from '../../lib/config.js';
 import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
-import { ModelInvoker } from '../../lib/modelInvoker.js';
+import { createModelInvoker } from '../../lib/dependencies.js';
 import { ResultStore } from '../../lib/resultStore.js';
 
 /** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
@@ -91,15 +90,7 @@ export function buildHandler(config: BatcherConfig = testConfig()) {
   });
   return createHandler({
     config,
-    invoker: new ModelInvoker({
-      client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
-      endpointName: config.endpointName,
-      codec: getCodec(config.codec),
-      parallelism: config.modelParallelism,
-      callTimeoutMs: config.modelCallTimeoutMs,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-    }),
+    invoker: createModelInvoker(config, new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 })),
     store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retryBaseMs: 1 }),
     deadLetters: new DeadLetterPublisher({
       client: new SQSClient(offline),
