@@ -46,11 +46,3 @@ export class ModelCallError extends SagebatchError {
     this.status = status;
   }
 }
-
-/** A write to DynamoDB or the DLQ still failed after its retries. */
-export class DurableWriteError extends SagebatchError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DurableWriteError';
-  }
-}

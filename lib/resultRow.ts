@@ -41,16 +41,3 @@ export interface ResultRow {
   /** DynamoDB TTL: epoch seconds after which the row may be deleted. */
   readonly expiresAt: number;
 }
-
-/** Bytes a row takes besides its output and error message: names, ids and numbers. */
-const rowOverheadBytes = 1_024;
-
-/** Approximate DynamoDB size of a row: exact for the large parts (output, error message). */
-export function estimateRowBytes(row: ResultRow): number {
-  return (
-    rowOverheadBytes +
-    Buffer.byteLength(row.id) * 2 +
-    (row.output === undefined ? 0 : Buffer.byteLength(row.output)) +
-    (row.error === undefined ? 0 : Buffer.byteLength(row.error.message))
-  );
-}
