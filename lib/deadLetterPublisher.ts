@@ -1,12 +1,8 @@
-import {
-  type MessageAttributeValue,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { backoffDelay, sleep } from './backoff.js';
+import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import { chunkBySize } from './chunk.js';
 import type { ErrorInfo } from './errorCodes.js';
 import { AwsLimits } from './limits.js';
+import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
 
 /** A failed request on its way to the dead-letter queue. */
 export interface DeadLetter {
@@ -79,7 +75,12 @@ export class DeadLetterPublisher {
   async publish(letters: readonly DeadLetter[]): Promise<Set<string>> {
     const entries = letters.map((letter) => {
       const attributes = attributesOf(letter);
-      return { letter, attributes, bytes: messageBytes(letter.body, attributes) };
+      return {
+        letter,
+        body: letter.body,
+        attributes,
+        bytes: messageBytes(letter.body, attributes),
+      };
     });
     const { chunks, oversized } = chunkBySize(entries, {
       maxItems: AwsLimits.sqsBatchEntries,
@@ -87,44 +88,17 @@ export class DeadLetterPublisher {
       sizeOf: (entry) => entry.bytes,
     });
     const failed = new Set(oversized.map((entry) => entry.letter.sourceMessageId));
+    const { client, queueUrl, maxRetryRounds = 3, retryBaseMs = 50 } = this.#options;
     await Promise.all(
       chunks.map(async (chunk) => {
-        for (const entry of await this.#sendWithRetries(chunk))
-          failed.add(entry.letter.sourceMessageId);
+        const { unsent } = await sendMessageBatchWithRetries(client, queueUrl, chunk, {
+          maxRetryRounds,
+          retryBaseMs,
+          retryMaxMs: 2_000,
+        });
+        for (const entry of unsent) failed.add(entry.letter.sourceMessageId);
       }),
     );
     return failed;
-  }
-
-  async #sendWithRetries<
-    T extends { letter: DeadLetter; attributes: Record<string, MessageAttributeValue> },
-  >(chunk: T[]): Promise<T[]> {
-    const { client, queueUrl, maxRetryRounds = 3, retryBaseMs = 50 } = this.#options;
-    const givenUp: T[] = [];
-    let pending = chunk;
-    for (let round = 0; pending.length > 0 && round <= maxRetryRounds; round++) {
-      if (round > 0) await sleep(backoffDelay(round - 1, { baseMs: retryBaseMs, maxMs: 2_000 }));
-      try {
-        const response = await client.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: pending.map((entry, i) => ({
-              Id: String(i),
-              MessageBody: entry.letter.body,
-              MessageAttributes: entry.attributes,
-            })),
-          }),
-        );
-        const retry: T[] = [];
-        for (const failure of response.Failed ?? []) {
-          // A sender fault (bad entry) fails the same way every time: give it up now.
-          (failure.SenderFault ? givenUp : retry).push(pending[Number(failure.Id)]!);
-        }
-        pending = retry;
-      } catch {
-        // The whole call failed (network, throttling past the SDK's retries): retry the chunk.
-      }
-    }
-    return [...givenUp, ...pending];
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, sleep } from './backoff.js';
+import { sleep } from './backoff.js';
 import { chunkBySize } from './chunk.js';
 import { requestIdPattern } from './envelope.js';
 import type { ErrorInfo } from './errorCodes.js';
@@ -9,6 +9,7 @@ import { SagebatchError } from './errors.js';
 import { AwsLimits } from './limits.js';
 import { type ResultRow, ResultStatus } from './resultRow.js';
 import { ResultStore } from './resultStore.js';
+import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
 
 /** A request as a producer submits it (the SQS body contract). */
 export interface SubmitRequest {
@@ -129,8 +130,17 @@ export class SagebatchClient {
     const parallelism = this.#options.sendParallelism ?? 8;
     for (let start = 0; start < chunks.length; start += parallelism) {
       const wave = chunks.slice(start, start + parallelism);
-      for (const refused of await Promise.all(wave.map((chunk) => this.#send(chunk)))) {
-        failed.push(...refused.ids);
+      const sent = await Promise.all(
+        wave.map((chunk) =>
+          sendMessageBatchWithRetries(this.#options.sqs, this.#options.queueUrl, chunk, {
+            maxRetryRounds: this.#options.maxRetryRounds ?? 5,
+            retryBaseMs: 100,
+            retryMaxMs: 5_000,
+          }),
+        ),
+      );
+      for (const refused of sent) {
+        failed.push(...refused.unsent.map((entry) => entry.id));
         reason ||= refused.reason;
       }
     }
@@ -141,33 +151,6 @@ export class SagebatchClient {
       );
     }
     return entries.map((entry) => entry.id);
-  }
-
-  /** Sends one chunk, retrying what SQS failed on its side; returns what it still refused. */
-  async #send(chunk: Entry[]): Promise<{ ids: string[]; reason: string }> {
-    const maxRounds = this.#options.maxRetryRounds ?? 5;
-    let pending = chunk;
-    let reason = '';
-    for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
-      if (round > 0) await sleep(backoffDelay(round - 1, { baseMs: 100, maxMs: 5_000 }));
-      try {
-        const response = await this.#options.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: this.#options.queueUrl,
-            Entries: pending.map((entry, i) => ({ Id: String(i), MessageBody: entry.body })),
-          }),
-        );
-        const failures = response.Failed ?? [];
-        reason =
-          failures.map((failure) => `${failure.Code}: ${failure.Message ?? ''}`)[0] ?? reason;
-        pending = failures.map((failure) => pending[Number(failure.Id)]!);
-        // A sender fault fails the same way every time: stop retrying that chunk.
-        if (failures.some((failure) => failure.SenderFault)) break;
-      } catch (error) {
-        reason = `${(error as Error).name}: ${(error as Error).message}`;
-      }
-    }
-    return { ids: pending.map((entry) => entry.id), reason };
   }
 
   /** Reads the current rows of `ids` (BatchGetItem, UnprocessedKeys retried); absent ids have no row yet. */

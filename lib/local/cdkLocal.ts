@@ -28,6 +28,10 @@ export interface LocalDeployOptions {
   readonly context?: Readonly<Record<string, string>>;
 }
 
+/** `-c sagebatch:key=value` for each entry. */
+const contextArgs = (context: Readonly<Record<string, string>>) =>
+  Object.entries(context).flatMap(([key, value]) => ['-c', `sagebatch:${key}=${value}`]);
+
 async function cdk(args: string[]): Promise<string> {
   try {
     const { stdout } = await run(cdkBin, [...args, '--no-notices', '--ci'], {
@@ -65,7 +69,7 @@ export async function deployLocal(options: LocalDeployOptions): Promise<StackOut
     'never',
     '--outputs-file',
     outputsFile,
-    ...Object.entries(context).flatMap(([key, value]) => ['-c', `sagebatch:${key}=${value}`]),
+    ...contextArgs(context),
   ]);
   const outputs = JSON.parse(await readFile(outputsFile, 'utf8')) as Record<
     string,
@@ -92,9 +96,6 @@ export async function destroyLocal(
     'destroy',
     stackName,
     '--force',
-    ...Object.entries({ local: 'true', stackName, ...context }).flatMap(([key, value]) => [
-      '-c',
-      `sagebatch:${key}=${value}`,
-    ]),
+    ...contextArgs({ local: 'true', stackName, ...context }),
   ]);
 }
