@@ -15,6 +15,11 @@ export const ErrorCode = {
   RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
   /** The output does not fit in a DynamoDB item (400 KB). */
   OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
+  /**
+   * SQS moved the message to the dead-letter path by itself (the function crashed, timed out
+   * or kept failing to record it on every allowed delivery); written by the finalizer.
+   */
+  UNPROCESSED: 'UNPROCESSED',
   /** Not final: on a RETRYING row, the model failed transiently and the request will be retried. */
   MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
 } as const;

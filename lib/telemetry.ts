@@ -24,6 +24,16 @@ export const MetricName = {
   failed: 'Failed',
   retried: 'Retried',
   duplicates: 'Duplicates',
+  /** Model calls the endpoint answered with an error (any class); with ModelInvocations, the model error rate. */
+  modelErrors: 'ModelErrors',
+  /** Systemic endpoint errors (endpoint missing, access denied): the circuit breaker opened. */
+  systemicErrors: 'SystemicErrors',
+  /** FAILED outcomes the request itself caused (INVALID_REQUEST, EXPIRED). */
+  clientFailures: 'ClientFailures',
+  /** FAILED outcomes the pipeline or model caused (MODEL_*, RETRIES_EXHAUSTED, OUTPUT_TOO_LARGE, UNPROCESSED). */
+  pipelineFailures: 'PipelineFailures',
+  /** Messages SQS moved by itself after maxReceiveCount, finalized as UNPROCESSED. */
+  unprocessed: 'Unprocessed',
 } as const;
 
 /** Creates the batcher's Powertools logger and metrics. */
