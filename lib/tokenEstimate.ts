@@ -1,0 +1,15 @@
+/**
+ * Bytes of input JSON per model token, on average. WordPiece and BPE tokenizers give about
+ * one token per 4 characters of English text (measured on the benchmark corpus with
+ * all-MiniLM-L6-v2's tokenizer: see bench/REPORT.md); JSON quotes and escapes only add bytes.
+ */
+export const bytesPerToken = 4;
+
+/**
+ * A cheap estimate of how many tokens a model sees for one input, from the byte length of
+ * its JSON text: no tokenizer in the function, no per-model table. It only has to rank
+ * inputs by length and bound a batch's padded size roughly; the model still truncates.
+ */
+export function estimateTokens(inputBytes: number): number {
+  return Math.max(1, Math.ceil(inputBytes / bytesPerToken));
+}
