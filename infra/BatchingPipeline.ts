@@ -11,6 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CodecName } from '../lib/codecs/index.js';
+import type { Packing } from '../lib/planner.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
 import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js';
 import { defaultVisibilityTimeout, validatePipelineProps } from './validatePipelineProps.js';
@@ -49,6 +50,13 @@ export interface BatchingPipelineProps {
   readonly modelBatchMaxBytes?: number;
   /** Model calls in flight at once per function instance. @default 4 */
   readonly modelParallelism?: number;
+  /**
+   * Most padded tokens in one InvokeEndpoint call: items x the estimated tokens (input
+   * bytes / 4) of its longest item. @default 32768
+   */
+  readonly modelBatchMaxTokens?: number;
+  /** `'length'`: order requests by estimated length before cutting calls; `'fifo'`: arrival order. @default 'length' */
+  readonly modelBatchPacking?: Packing;
   /** Wire format of the model calls. @default 'json-instances' */
   readonly codec?: CodecName;
   /** Largest accepted request `input`, bytes of JSON text. @default 256 KiB */
@@ -135,6 +143,8 @@ export class BatchingPipeline extends Construct {
       modelBatchMaxItems: props.modelBatchMaxItems ?? 64,
       modelBatchMaxBytes: props.modelBatchMaxBytes ?? 5 * 1024 * 1024,
       modelParallelism: props.modelParallelism ?? 4,
+      modelBatchMaxTokens: props.modelBatchMaxTokens ?? 32_768,
+      modelBatchPacking: props.modelBatchPacking ?? 'length',
       maxInputBytes: props.maxInputBytes ?? 256 * 1024,
       maxReceiveCount: props.maxReceiveCount ?? 5,
       resultTtl: props.resultTtl ?? Duration.days(7),
@@ -240,6 +250,8 @@ export class BatchingPipeline extends Construct {
         MODEL_BATCH_MAX_ITEMS: String(settings.modelBatchMaxItems),
         MODEL_BATCH_MAX_BYTES: String(settings.modelBatchMaxBytes),
         MODEL_PARALLELISM: String(settings.modelParallelism),
+        MODEL_BATCH_MAX_TOKENS: String(settings.modelBatchMaxTokens),
+        MODEL_BATCH_PACKING: settings.modelBatchPacking,
         MAX_INPUT_BYTES: String(settings.maxInputBytes),
         MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
         RESULT_TTL_SECONDS: String(settings.resultTtl.toSeconds()),

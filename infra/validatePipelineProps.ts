@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { AwsLimits } from '../lib/limits.js';
+import { packings } from '../lib/planner.js';
 
 /** The resolved numbers {@link validatePipelineProps} checks. */
 export interface PipelineLimitsInput {
@@ -13,6 +14,8 @@ export interface PipelineLimitsInput {
   readonly modelBatchMaxItems: number;
   readonly modelBatchMaxBytes: number;
   readonly modelParallelism: number;
+  readonly modelBatchMaxTokens: number;
+  readonly modelBatchPacking: string;
   readonly maxInputBytes: number;
   readonly maxReceiveCount: number;
   readonly resultTtl: Duration;
@@ -68,6 +71,16 @@ export function validatePipelineProps(p: PipelineLimitsInput): string[] {
   if (!isInt(p.modelBatchMaxBytes, 1_024, AwsLimits.invokeEndpointMaxBodyBytes)) {
     problems.push(
       `modelBatchMaxBytes must be from 1024 to ${AwsLimits.invokeEndpointMaxBodyBytes} (the InvokeEndpoint limit) (got ${p.modelBatchMaxBytes})`,
+    );
+  }
+  if (!isInt(p.modelBatchMaxTokens, 1, 100_000_000)) {
+    problems.push(
+      `modelBatchMaxTokens must be an integer from 1 to 100000000 (got ${p.modelBatchMaxTokens})`,
+    );
+  }
+  if (!(packings as readonly string[]).includes(p.modelBatchPacking)) {
+    problems.push(
+      `modelBatchPacking must be one of ${packings.join(', ')} (got ${p.modelBatchPacking})`,
     );
   }
   if (!isInt(p.modelParallelism, 1, 64))

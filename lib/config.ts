@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type CodecName, codecNames } from './codecs/index.js';
 import { ConfigError } from './errors.js';
 import { AwsLimits } from './limits.js';
+import { type Packing, packings } from './planner.js';
 
 /** Settings of the batcher function, read from the environment once at cold start. */
 export interface BatcherConfig {
@@ -19,6 +20,10 @@ export interface BatcherConfig {
   readonly modelBatchMaxBytes: number;
   /** Most InvokeEndpoint calls in flight at once. */
   readonly modelParallelism: number;
+  /** Most padded tokens in one call: items x the estimated tokens of its longest item. */
+  readonly modelBatchMaxTokens: number;
+  /** How requests are ordered before calls are cut: by estimated length, or arrival. */
+  readonly modelBatchPacking: Packing;
   /** Largest accepted `input`, in bytes of its JSON text. */
   readonly maxInputBytes: number;
   /** The request queue's maxReceiveCount: on that delivery, transient failures become final. */
@@ -57,6 +62,9 @@ const variables = {
     String(5 * 1024 * 1024),
   ],
   modelParallelism: ['MODEL_PARALLELISM', int(1, 64), '4'],
+  // 64 items of 512 tokens (BERT-style models' longest input): binds only on long inputs.
+  modelBatchMaxTokens: ['MODEL_BATCH_MAX_TOKENS', int(1, 100_000_000), '32768'],
+  modelBatchPacking: ['MODEL_BATCH_PACKING', z.enum(packings), 'length'],
   maxInputBytes: ['MAX_INPUT_BYTES', int(1, AwsLimits.sqsMaxMessageBytes), String(256 * 1024)],
   maxReceiveCount: ['MAX_RECEIVE_COUNT', int(1, 1_000), '5'],
   resultTtlSeconds: ['RESULT_TTL_SECONDS', int(60, 10 * 365 * 86_400), String(7 * 86_400)],

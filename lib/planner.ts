@@ -33,7 +33,7 @@ export interface PlanLimits {
 export type Plannable = Pick<InferenceRequest, 'inputBytes' | 'deadline'>;
 
 /** Model batches in the order to send them, and requests too large to be sent even alone. */
-export interface Plan<T extends Plannable> {
+export interface Plan<T extends Pick<InferenceRequest, 'inputBytes'>> {
   readonly batches: T[][];
   readonly oversized: T[];
 }

@@ -49,10 +49,12 @@ export function createHandler(deps: BatcherDependencies) {
       if (!succeeded.has(request.id) && !fresh.has(request.id)) fresh.set(request.id, request);
     }
 
-    // 3. Plan model batches bounded by items and bytes.
+    // 3. Plan model batches bounded by items, bytes and padded tokens, similar lengths together.
     const plan = planBatches([...fresh.values()], {
       maxItems: config.modelBatchMaxItems,
       maxBytes: config.modelBatchMaxBytes,
+      maxTokens: config.modelBatchMaxTokens,
+      packing: config.modelBatchPacking,
       codec,
     });
 
