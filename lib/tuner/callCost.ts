@@ -43,7 +43,7 @@ function solve(a: number[][], b: number[]): number[] {
     for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[pivot]![c]!)) pivot = r;
     [m[c], m[pivot]] = [m[pivot]!, m[c]!];
     const p = m[c]![c]!;
-    if (Math.abs(p) < 1e-12)
+    if (Math.abs(p) < 1e-9 * Math.max(1, ...m.map((row) => Math.abs(row[c]!))))
       throw new Error('the samples do not determine the cost: vary items and tokens');
     for (let r = 0; r < n; r++) {
       if (r === c) continue;
@@ -58,10 +58,12 @@ function solve(a: number[][], b: number[]): number[] {
  * Fits {@link CallCost} to measured calls by least squares on relative error (each sample
  * weighted by 1 / its time, so a 20 ms call counts as much as a 2 s one), keeping every
  * coefficient non-negative: a coefficient the unconstrained fit makes negative is dropped
- * and the rest refitted, until none is.
+ * and the rest refitted, until none is. With too few distinct lengths to separate the
+ * terms, the highest-order one is dropped.
  */
 export function fitCallCost(samples: readonly CallSample[]): CallCost {
-  if (samples.length === 0) throw new Error('no samples to fit');
+  if (new Set(samples.map((s) => s.items)).size < 2)
+    throw new Error('measure at least two batch sizes to fit the cost of a call');
   const rows = samples.map(features);
   const scale = [0, 1, 2, 3].map((k) => Math.max(...rows.map((r) => r[k]!)) || 1);
   let active = [0, 1, 2, 3];
@@ -77,7 +79,16 @@ export function fitCallCost(samples: readonly CallSample[]): CallCost {
         for (let q = 0; q < k; q++) ata[p]![q]! += w * x[p]! * x[q]!;
       }
     });
-    const solution = solve(ata, atb).map((v, i) => v / scale[active[i]!]!);
+    let raw: number[];
+    try {
+      raw = solve(ata, atb);
+    } catch (error) {
+      // Too few distinct lengths to tell the terms apart: drop the highest-order one.
+      if (active.length === 1) throw error;
+      active = active.slice(0, -1);
+      continue;
+    }
+    const solution = raw.map((v, i) => v / scale[active[i]!]!);
     const worst = solution.reduce((w, v, i) => (v < (solution[w] ?? 0) ? i : w), -1);
     if (worst === -1 || solution[worst]! >= 0) {
       const coefficient = (f: number) => {

@@ -12,7 +12,7 @@ export interface MeasurePlan {
   readonly lengths: readonly number[];
   /** Timed calls per shape, after one untimed warm-up call. */
   readonly repeats: number;
-  /** Larger batches of a length are skipped once a call takes longer than this, ms. */
+  /** Larger batches of a length are skipped once a call (not of the first size) takes longer than this, ms. */
   readonly giveUpMs: number;
   /** Called after each shape (progress). */
   readonly onSample?: (sample: CallSample) => void;
@@ -46,7 +46,8 @@ export async function measureCalls(invoke: InvokeBatch, plan: MeasurePlan): Prom
       const sample = { items, tokens, ms: median(times) };
       samples.push(sample);
       plan.onSample?.(sample);
-      if (sample.ms > plan.giveUpMs) break;
+      // At least two sizes per length, so the fit can tell fixed from per-item cost.
+      if (sample.ms > plan.giveUpMs && items !== plan.batchSizes[0]) break;
     }
   }
   return samples;
@@ -63,6 +64,7 @@ export async function measureParallelism(
   callsPerStream: number,
 ): Promise<ParallelismPoint[]> {
   const points: ParallelismPoint[] = [];
+  await invoke(batchOf(shape.items, shape.tokens)); // warm-up: a new shape pays one-off setup
   for (const parallelism of parallelisms) {
     const latencies: number[] = [];
     const started = performance.now();

@@ -13,9 +13,9 @@ export interface ShapeGoal {
   readonly maxCallMs: number;
   /** Longest item the model reads, tokens (it truncates the rest). */
   readonly maxItemTokens: number;
-  /** Candidate `modelBatchMaxItems`. @default 1..1024, about 8 steps per doubling */
+  /** Candidate `modelBatchMaxItems`. @default 1..1024, 4 steps per doubling */
   readonly itemCandidates?: readonly number[];
-  /** Candidate `modelBatchMaxTokens`. @default 16..1,048,576, about 8 steps per doubling */
+  /** Candidate `modelBatchMaxTokens`. @default 16..1,048,576, 4 steps per doubling */
   readonly tokenCandidates?: readonly number[];
 }
 
@@ -29,8 +29,8 @@ export interface ShapeRecommendation {
   readonly worstCallMs: number;
 }
 
-/** About 8 values per doubling from `from` to `to`, integers, ascending. */
-export function geometricGrid(from: number, to: number, perDoubling = 8): number[] {
+/** `perDoubling` values per doubling from `from` to `to`, integers, ascending. */
+export function geometricGrid(from: number, to: number, perDoubling = 4): number[] {
   const values = new Set<number>();
   for (let v = from; v <= to; v *= 2 ** (1 / perDoubling)) values.add(Math.round(v));
   values.add(to);

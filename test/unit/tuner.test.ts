@@ -54,8 +54,16 @@ describe('fitCallCost', () => {
     expect(maxRelativeError(fit, noisy)).toBeLessThan(0.12);
   });
 
-  it('refuses samples that cannot separate the terms', () => {
-    expect(() => fitCallCost([{ items: 4, tokens: 8, ms: 10 }])).toThrow(/vary items and tokens/);
+  it('refuses samples of one batch size', () => {
+    expect(() => fitCallCost([{ items: 4, tokens: 8, ms: 10 }])).toThrow(/two batch sizes/);
+  });
+
+  it('fits with one or two lengths by dropping the terms they cannot separate', () => {
+    const cost = { baseMs: 5, perItemMs: 0.1, perTokenMs: 0.002, perTokenSquaredMs: 0 };
+    const twoLengths = grid(cost).filter((s) => s.tokens === 8 || s.tokens === 128);
+    expect(maxRelativeError(fitCallCost(twoLengths), twoLengths)).toBeLessThan(1e-6);
+    const oneLength = grid(cost).filter((s) => s.tokens === 32);
+    expect(maxRelativeError(fitCallCost(oneLength), oneLength)).toBeLessThan(1e-6);
   });
 });
 
