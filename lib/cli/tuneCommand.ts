@@ -1,13 +1,12 @@
 import {
-  InvokeEndpointCommand,
   SageMakerRuntimeClient,
   type SageMakerRuntimeClientConfig,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type CodecName, codecNames, getCodec } from '../codecs/index.js';
+import { codecNames } from '../codecs/index.js';
 import { SagebatchError } from '../errors.js';
 import { estimateTokens } from '../tokenEstimate.js';
-import type { InvokeBatch } from '../tuner/measureEndpoint.js';
+import { endpointInvoker } from '../tuner/endpointInvoker.js';
 import { formatTuneReport, tune } from '../tuner/tune.js';
 import { parseRequests, readLines } from './io.js';
 
@@ -22,26 +21,6 @@ const positive = (value: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 };
-
-/** One batched InvokeEndpoint call of text items, its answer checked for the item count. */
-function endpointInvoker(
-  client: SageMakerRuntimeClient,
-  endpointName: string,
-  codecName: CodecName,
-): InvokeBatch {
-  const codec = getCodec(codecName);
-  return async (inputs) => {
-    const response = await client.send(
-      new InvokeEndpointCommand({
-        EndpointName: endpointName,
-        Body: codec.encode(inputs.map((text) => JSON.stringify(text))),
-        ContentType: codec.contentType,
-        Accept: codec.accept,
-      }),
-    );
-    codec.decode(new TextDecoder().decode(response.Body), inputs.length);
-  };
-}
 
 /** Registers `sagebatch tune`: measure an endpoint, fit a call's cost, print the settings. */
 export function addTuneCommand(program: Command): void {

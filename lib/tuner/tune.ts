@@ -1,6 +1,7 @@
 import { type CallCost, type CallSample, fitCallCost, maxRelativeError } from './callCost.js';
 import { type InvokeBatch, measureCalls, measureParallelism } from './measureEndpoint.js';
 import {
+  geometricGrid,
   type ParallelismPoint,
   recommendParallelism,
   recommendShape,
@@ -56,11 +57,15 @@ export async function tune(invoke: InvokeBatch, options: TuneOptions): Promise<T
   // the planner can fill calls of any candidate size from it.
   const workload: number[] = [];
   while (workload.length < 4_096) workload.push(...options.sampleTokens);
+  // Recommend only within what was measured: the fit is not trusted beyond it.
+  const largest = Math.max(...samples.map((s) => s.items));
   const shape = recommendShape({
     cost,
     sampleTokens: workload,
     maxCallMs: options.maxCallMs,
     maxItemTokens: options.maxItemTokens,
+    itemCandidates: geometricGrid(1, largest),
+    tokenCandidates: geometricGrid(16, largest * options.maxItemTokens),
   });
   if (shape === undefined) {
     throw new Error(
