@@ -85,10 +85,10 @@ export async function checkTuner(options: TunerCheckOptions): Promise<TunerCheck
     return result;
   };
   const { maxItems: recItems, maxTokens: recTokens } = report.shape;
-  const settings = [
-    ...options.sweepItems.flatMap((i) => options.sweepTokens.map((t) => [i, t] as const)),
-    [recItems, recTokens] as const,
-  ];
+  const grid = options.sweepItems.flatMap((i) => options.sweepTokens.map((t) => [i, t] as const));
+  const settings = grid.some(([i, t]) => i === recItems && t === recTokens)
+    ? grid
+    : [...grid, [recItems, recTokens] as const];
   const sweep: SweepPoint[] = [];
   for (const [maxItems, maxTokens] of settings) {
     const result = await run(maxItems, maxTokens, `sweep-${maxItems}-${maxTokens}`);
