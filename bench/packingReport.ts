@@ -74,7 +74,7 @@ export function renderPackingSection(p: PackingResults): string {
       `| quality: min cosine vs one at a time (worst round) | ${Math.min(...runs(c, 'fifo').map((r) => r.minCosine)).toFixed(7)} | ${Math.min(...runs(c, 'length').map((r) => r.minCosine)).toFixed(7)} |`,
       row('items/s, each round', (r) => f(r.itemsPerSecond, 1)),
       '',
-      `Length-aware / FIFO items/s per round: ${ratio(c.speedup)}. Failed records: ${c.rounds.reduce((n, r) => n + r.fifo.failedRecords + r.length.failedRecords, 0)}.`,
+      `Length-aware / FIFO items/s per round: ${ratio(c.speedup)}. Failed records: ${c.rounds.reduce((n, r) => n + r.fifo.failedRecords + r.length.failedRecords, 0)}. Input JSON bytes per real token: ${f(c.inputBytes / c.rounds[0]!.fifo.realTokens)} (the planner estimates 4).`,
       '',
     );
   }

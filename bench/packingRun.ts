@@ -27,6 +27,8 @@ export interface RoundRatio {
 export interface PackingComparison {
   readonly corpus: string;
   readonly requests: number;
+  /** Bytes of the inputs' JSON texts, summed (what the planner's token estimate reads). */
+  readonly inputBytes: number;
   readonly eventSize: number;
   readonly modelBatchMaxItems: number;
   readonly rounds: { readonly fifo: PackingRun; readonly length: PackingRun }[];
@@ -105,6 +107,7 @@ export async function comparePacking(
   return {
     corpus: options.corpus,
     requests: options.texts.length,
+    inputBytes: options.texts.reduce((n, t) => n + Buffer.byteLength(JSON.stringify(t)), 0),
     eventSize: options.eventSize,
     modelBatchMaxItems: options.modelBatchMaxItems,
     rounds,

@@ -1,5 +1,6 @@
 import { chunkBySize } from './chunk.js';
 import type { Codec } from './codecs/index.js';
+import { cutSorted } from './cutSorted.js';
 import type { InferenceRequest } from './envelope.js';
 import { estimateTokens } from './tokenEstimate.js';
 
@@ -50,6 +51,8 @@ const earliest = (batch: readonly Plannable[]) =>
  * With `length` packing, requests are first ordered by estimated tokens (stable), because
  * a transformer endpoint pads every item of a call to the longest one: a call's cost
  * follows items x longest item, and a random mix of lengths wastes most of it on padding.
+ * The sorted requests are then cut with as little padding as possible in no more calls
+ * than filling each call to the brim would take ({@link cutSorted}).
  * Batches are then sent earliest deadline first (stable), so when the time budget cannot
  * cover every call, the request due soonest is always in the next call sent. Callers map
  * results back by request, never by position.
@@ -58,22 +61,29 @@ export function planBatches<T extends Plannable>(
   requests: readonly T[],
   limits: PlanLimits,
 ): Plan<T> {
+  const packing = limits.packing ?? 'length';
   const ordered =
-    (limits.packing ?? 'length') === 'length'
+    packing === 'length'
       ? requests
           .map((request, index) => ({ request, index, tokens: tokensOf(request) }))
           .sort((a, b) => a.tokens - b.tokens || a.index - b.index)
           .map(({ request }) => request)
       : requests;
-  const { chunks, oversized } = chunkBySize(ordered, {
+  const chunkLimits = {
     maxItems: limits.maxItems,
     maxBytes: limits.maxBytes,
-    sizeOf: (request) => request.inputBytes,
+    sizeOf: (request: T) => request.inputBytes,
     overheadBytes: limits.codec.overheadBytes,
     separatorBytes: limits.codec.separatorBytes,
-    maxPaddedTokens: limits.maxTokens,
+    maxPaddedTokens: limits.maxTokens ?? Number.POSITIVE_INFINITY,
     tokensOf,
-  });
+  };
+  let { chunks, oversized } = chunkBySize(ordered, chunkLimits);
+  if (packing === 'length' && oversized.length < ordered.length) {
+    const setAside = new Set(oversized);
+    const sendable = setAside.size === 0 ? ordered : ordered.filter((r) => !setAside.has(r));
+    chunks = cutSorted(sendable, chunkLimits);
+  }
   const batches = requests.some((r) => r.deadline !== undefined)
     ? chunks
         .map((batch, index) => ({ batch, index, due: earliest(batch) }))

@@ -58,6 +58,26 @@ describe('planBatches', () => {
     ]);
   });
 
+  it('does not pad short items to long ones where a call can split between the two groups', () => {
+    // 7 short (1 token), 4 long (100 tokens), 4 a call: filling each call to the brim would
+    // send [s s s s] [s s s L] [L L L], padding three short items to 100 tokens. Three calls
+    // either way; splitting at the group boundary pads nothing.
+    const requests = [
+      ...Array.from({ length: 7 }, (_, i) => request(i, 4)),
+      ...Array.from({ length: 4 }, (_, i) => request(7 + i, 400)),
+    ];
+    const plan = planBatches(requests, {
+      maxItems: 4,
+      maxBytes: 10_000,
+      codec: codecs['hf-inputs'],
+    });
+    expect(plan.batches).toHaveLength(3);
+    expect(plan.batches.map((b) => b.map((r) => r.inputBytes))).toContainEqual([
+      400, 400, 400, 400,
+    ]);
+    for (const batch of plan.batches) expect(new Set(batch.map((r) => r.inputBytes)).size).toBe(1);
+  });
+
   it('cuts a call when items x its longest item would pass the token budget', () => {
     // 100 bytes = 25 tokens each; 4 x 25 = 100 fits, a fifth would make 125.
     const requests = Array.from({ length: 6 }, (_, i) => request(i, 100));
