@@ -225,6 +225,22 @@ async function packingBench(model: { url: string } | null): Promise<void> {
       const c = comparisons.at(-1)!;
       log(`${name}: length-aware / FIFO items/s ${c.speedup.median.toFixed(2)}x`);
     }
+    const results = (tuner: PackingResults['tuner']): PackingResults => ({
+      mode: quick ? 'quick' : 'full',
+      model: model
+        ? 'sentence-transformers/all-MiniLM-L6-v2 on CPU (torch 2.13.0), tokenizer padding to the longest item'
+        : 'simulated padding model (5 ms + 10 µs per padded token a call, words + 2 tokens an item)',
+      machine: machine(),
+      date: new Date().toISOString().slice(0, 10),
+      commit: commit(),
+      comparisons,
+      tuner,
+    });
+    const save = (r: PackingResults) => {
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'packing.json'), `${JSON.stringify(r, null, 2)}\n`);
+    };
+    save(results(undefined)); // the comparisons stand even if the tuner check fails
     log('tuner: measure, fit, recommend; then a sweep through the handler');
     const tuner = await checkTuner({
       endpoint,
@@ -238,19 +254,7 @@ async function packingBench(model: { url: string } | null): Promise<void> {
       rounds: 2,
       log,
     });
-    const results: PackingResults = {
-      mode: quick ? 'quick' : 'full',
-      model: model
-        ? 'sentence-transformers/all-MiniLM-L6-v2 on CPU (torch 2.13.0), tokenizer padding to the longest item'
-        : 'simulated padding model (5 ms + 10 µs per padded token a call, words + 2 tokens an item)',
-      machine: machine(),
-      date: new Date().toISOString().slice(0, 10),
-      commit: commit(),
-      comparisons,
-      tuner,
-    };
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'packing.json'), `${JSON.stringify(results, null, 2)}\n`);
+    save(results(tuner));
   } finally {
     await endpoint.stop();
     await padding?.stop();

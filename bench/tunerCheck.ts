@@ -55,7 +55,9 @@ export async function checkTuner(options: TunerCheckOptions): Promise<TunerCheck
       endpoint: options.endpoint.url,
       region: 'us-east-1',
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      maxAttempts: 1,
+      // The SDK's retries cover a kept-alive connection the server closed while the tuner
+      // was computing (ECONNRESET); a retried call is rare and only adds to its own time.
+      maxAttempts: 3,
     }),
     'bench',
     'hf-inputs',

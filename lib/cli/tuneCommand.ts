@@ -70,7 +70,9 @@ export function addTuneCommand(program: Command): void {
           )
         : (o.lengths as number[]);
       if (sampleTokens.length === 0) throw new SagebatchError(`${o.sample} holds no requests`);
-      const config: SageMakerRuntimeClientConfig = { maxAttempts: 1 };
+      // The SDK's default retries: they cover a kept-alive connection the endpoint closed
+      // while the tuner was computing (ECONNRESET).
+      const config: SageMakerRuntimeClientConfig = {};
       if (o.endpointUrl) {
         config.endpoint = o.endpointUrl;
         config.region ??= process.env.AWS_REGION ?? 'us-east-1';

@@ -56,7 +56,7 @@ export async function tune(invoke: InvokeBatch, options: TuneOptions): Promise<T
   // A workload, not a handful of requests: the sample repeated to a few thousand items, so
   // the planner can fill calls of any candidate size from it.
   const workload: number[] = [];
-  while (workload.length < 4_096) workload.push(...options.sampleTokens);
+  while (workload.length < 2_048) workload.push(...options.sampleTokens);
   // Recommend only within what was measured: the fit is not trusted beyond it.
   const largest = Math.max(...samples.map((s) => s.items));
   const shape = recommendShape({
