@@ -1,7 +1,8 @@
 /**
- * Bytes of input JSON per model token, on average. WordPiece and BPE tokenizers give about
- * one token per 4 characters of English text (measured on the benchmark corpus with
- * all-MiniLM-L6-v2's tokenizer: see bench/REPORT.md); JSON quotes and escapes only add bytes.
+ * Bytes of input JSON per model token, the estimate's divisor. WordPiece and BPE tokenizers
+ * give about one token per 4 characters of English text; on the benchmark corpora,
+ * all-MiniLM-L6-v2's tokenizer gives one per 5.1-5.5 bytes of JSON (bench/REPORT.md), so the
+ * estimate errs high and a token budget errs on the safe side.
  */
 export const bytesPerToken = 4;
 
