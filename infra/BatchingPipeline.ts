@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -326,6 +326,13 @@ export class BatchingPipeline extends Construct {
           "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
       },
     });
+    if (props.tracing === lambda.Tracing.ACTIVE) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (AWS requires "*").',
+      });
+    }
     this.queue.grantConsumeMessages(role);
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSource', {
       target: this.function,

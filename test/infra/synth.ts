@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { BatchingPipelineProps } from '../../infra/BatchingPipeline.js';
 import { SagebatchStack, type SagebatchStackProps } from '../../infra/SagebatchStack.js';
@@ -56,8 +57,8 @@ export const variants: [string, BatchingPipelineProps, Omit<SagebatchStackProps,
   ['a created endpoint on a GPU (NVMe) instance type', { model }],
   ['a created endpoint on a CPU (EBS) instance type', { model: cpuModel }],
   [
-    'customer-managed KMS keys',
-    { endpointName: 'sentiment' },
+    'customer-managed KMS keys and active tracing',
+    { endpointName: 'sentiment', tracing: lambda.Tracing.ACTIVE },
     {
       encryptionKeyArn:
         'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
