@@ -97,7 +97,8 @@ export interface BatchingPipelineProps extends PropSettings {
   readonly tags?: Record<string, string>;
   /**
    * Local mode only: the SageMaker Runtime URL the function calls instead of AWS (the local
-   * endpoint emulator). Sets `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`.
+   * endpoint emulator). Sets `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`, and leaves out the
+   * model-error-rate alarm, whose metric math the emulators' CloudFormation rejects.
    * @default the real SageMaker Runtime
    */
   readonly localSageMakerRuntimeUrl?: string;
@@ -362,7 +363,10 @@ export class BatchingPipeline extends Construct {
       oldestRequestAgeThreshold:
         props.oldestRequestAgeAlarmThreshold ??
         defaultOldestRequestAgeThreshold(batchingWindow, timeout, maxReceiveCount),
-      modelErrorRatePercent: props.modelErrorRateAlarmPercent ?? 5,
+      // Local mode: the emulators' CloudFormation rejects metric-math alarms.
+      modelErrorRatePercent: props.localSageMakerRuntimeUrl
+        ? undefined
+        : (props.modelErrorRateAlarmPercent ?? 5),
       endpoint: this.modelEndpoint
         ? {
             endpointName,

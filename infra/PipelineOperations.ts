@@ -29,8 +29,12 @@ export interface PipelineOperationsProps {
   readonly serviceName: string;
   /** Age of the oldest request that raises an alarm. */
   readonly oldestRequestAgeThreshold: Duration;
-  /** ModelErrors / ModelInvocations, in percent over 5 minutes, that raises an alarm. */
-  readonly modelErrorRatePercent: number;
+  /**
+   * ModelErrors / ModelInvocations, in percent over 5 minutes, that raises an alarm;
+   * undefined: no such alarm (local mode: the emulators' CloudFormation has no metric-math
+   * alarms).
+   */
+  readonly modelErrorRatePercent: number | undefined;
   /** The created endpoint, in created mode. @default none: the endpoint is someone else's to watch */
   readonly endpoint?: WatchedEndpoint;
   /** Where alarms notify. @default no action */
@@ -46,7 +50,8 @@ export interface PipelineAlarms {
   readonly oldestRequestAge: cloudwatch.Alarm;
   /** The circuit breaker opened: endpoint missing or access denied. */
   readonly systemicErrors: cloudwatch.Alarm;
-  readonly modelErrorRate: cloudwatch.Alarm;
+  /** Absent in local mode only. */
+  readonly modelErrorRate?: cloudwatch.Alarm;
   readonly functionErrors: cloudwatch.Alarm;
   readonly functionThrottles: cloudwatch.Alarm;
   /** Created mode only: the endpoint's own 5xx answers. */
@@ -147,12 +152,16 @@ export class PipelineOperations extends Construct {
         0,
         'The batcher stopped calling the endpoint: it is missing or access is denied. Check the endpoint name, its status and the function role.',
       ),
-      modelErrorRate: alarm(
-        'ModelErrorRate',
-        modelErrorRate,
-        props.modelErrorRatePercent,
-        `More than ${props.modelErrorRatePercent}% of model calls were answered with an error over 5 minutes.`,
-      ),
+      ...(props.modelErrorRatePercent === undefined
+        ? {}
+        : {
+            modelErrorRate: alarm(
+              'ModelErrorRate',
+              modelErrorRate,
+              props.modelErrorRatePercent,
+              `More than ${props.modelErrorRatePercent}% of model calls were answered with an error over 5 minutes.`,
+            ),
+          }),
       functionErrors: alarm(
         'FunctionErrors',
         props.function.metricErrors({ period: minute, statistic: 'Sum' }),

@@ -402,6 +402,10 @@ describe('BatchingPipeline options', () => {
         Variables: Match.objectLike({ AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: 'http://10.0.0.1:8080' }),
       },
     });
+    // The emulators' CloudFormation rejects metric-math alarms: none in local mode.
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(6);
+    expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toEqual([]);
   });
 
   it('sends alarms (and their recovery) to the topic given', () => {
