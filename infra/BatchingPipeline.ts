@@ -214,6 +214,11 @@ export class BatchingPipeline extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
     );
+    // On its last delivery, a request held back by a misconfigured endpoint is sent back to
+    // the request queue as a fresh message instead of draining into the DLQ.
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
@@ -235,6 +240,7 @@ export class BatchingPipeline extends Construct {
       environment: {
         RESULTS_TABLE_NAME: this.table.tableName,
         DLQ_URL: this.dlq.queueUrl,
+        REQUEST_QUEUE_URL: this.queue.queueUrl,
         ENDPOINT_NAME: endpointName,
         CODEC: props.codec ?? 'json-instances',
         MODEL_BATCH_MAX_ITEMS: String(settings.modelBatchMaxItems),

@@ -9,6 +9,8 @@ export interface BatcherConfig {
   readonly resultsTableName: string;
   /** URL of the dead-letter queue that receives every FAILED request. */
   readonly dlqUrl: string;
+  /** URL of the request queue: visibility backoff for retries, requeue on a misconfigured endpoint. */
+  readonly requestQueueUrl: string;
   /** Name of the SageMaker endpoint to invoke. */
   readonly endpointName: string;
   /** Wire format of a batched model call. */
@@ -41,6 +43,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const variables = {
   resultsTableName: ['RESULTS_TABLE_NAME', z.string().min(1), undefined],
   dlqUrl: ['DLQ_URL', z.url(), undefined],
+  requestQueueUrl: ['REQUEST_QUEUE_URL', z.url(), undefined],
   endpointName: [
     'ENDPOINT_NAME',
     z

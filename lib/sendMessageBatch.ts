@@ -9,6 +9,8 @@ import { backoffDelay, sleep } from './backoff.js';
 export interface BatchMessage {
   readonly body: string;
   readonly attributes?: Record<string, MessageAttributeValue>;
+  /** Seconds before the message becomes visible (0-900). */
+  readonly delaySeconds?: number;
 }
 
 /** Retry settings of {@link sendMessageBatchWithRetries}. */
@@ -19,6 +21,8 @@ export interface BatchRetryOptions {
   readonly retryBaseMs: number;
   /** Largest backoff delay, ms. */
   readonly retryMaxMs: number;
+  /** Stops retrying and aborts the call in flight; what is left counts as unsent. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -29,7 +33,7 @@ export interface BatchRetryOptions {
  * @returns the messages still unsent, and the last reason SQS or the SDK gave.
  */
 export async function sendMessageBatchWithRetries<T extends BatchMessage>(
-  client: SQSClient,
+  client: Pick<SQSClient, 'send'>,
   queueUrl: string,
   messages: readonly T[],
   options: BatchRetryOptions,
@@ -37,13 +41,20 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
   const givenUp: T[] = [];
   let pending = [...messages];
   let reason = '';
+  const { signal } = options;
   for (let round = 0; pending.length > 0 && round <= options.maxRetryRounds; round++) {
-    if (round > 0) {
-      await sleep(
-        backoffDelay(round - 1, { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs }),
-      );
+    if (signal?.aborted) {
+      reason = 'out of time';
+      break;
     }
     try {
+      if (round > 0) {
+        const wait = backoffDelay(round - 1, {
+          baseMs: options.retryBaseMs,
+          maxMs: options.retryMaxMs,
+        });
+        await sleep(wait, signal);
+      }
       const response = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
@@ -51,8 +62,10 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
             Id: String(i),
             MessageBody: message.body,
             MessageAttributes: message.attributes,
+            DelaySeconds: message.delaySeconds,
           })),
         }),
+        { abortSignal: signal },
       );
       const retry: T[] = [];
       for (const failure of response.Failed ?? []) {

@@ -129,6 +129,10 @@ describe('BatchingPipeline with an existing endpoint', () => {
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDlq/), 'Arn'] },
     });
     expect(statements).toContainEqual({
+      actions: ['sqs:SendMessage'],
+      resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'] },
+    });
+    expect(statements).toContainEqual({
       actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
     });
@@ -141,7 +145,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'],
     });
     expect(statements.flatMap((s) => [s.resource].flat())).not.toContain('*');
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(6);
     // No managed policies: the function role carries only the statements above.
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
