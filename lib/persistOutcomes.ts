@@ -86,13 +86,21 @@ function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefin
   }
 }
 
+const write = (
+  store: OutcomeSinks['store'],
+  rows: readonly ResultRow[],
+  options: Parameters<ResultStore['write']>[1],
+): Promise<Map<string, WriteOutcome>> =>
+  rows.length > 0 ? store.write(rows, options) : Promise.resolve(new Map());
+
 /**
  * Makes every settlement durable and says which records may be acknowledged. The order
  * is what keeps the invariant (one visible end state per request):
  *
  * 1. rows first (a FAILED or RETRYING row never overwrites a SUCCEEDED one);
- * 2. then, only for requests whose FAILED row was written, their DLQ messages, so an id
- *    whose row is SUCCEEDED never gets one; and the requeued copies;
+ * 2. a DLQ message only for a request whose FAILED row was written, so an id whose row is
+ *    SUCCEEDED never gets one (each failure's chain runs beside the other writes and the
+ *    requeued copies);
  * 3. then the records left for redelivery are hidden for a backoff by receive count.
  *
  * A record is acknowledged only when its outcome is durable; everything else, including
@@ -104,45 +112,57 @@ export async function persistOutcomes(
   sinks: OutcomeSinks,
 ): Promise<PersistReport> {
   const { signal, onError } = sinks;
-  const rows: ResultRow[] = [];
+  const writeOptions = {
+    conditional: sinks.unread,
+    signal,
+    onError: (error: unknown) => onError?.('results-table', error),
+  };
+  const failedRows: ResultRow[] = [];
+  const otherRows: ResultRow[] = [];
   for (const settlement of settlements) {
     const row = rowOf(settlement, sinks);
-    if (row) rows.push(row);
+    if (row) (row.status === ResultStatus.FAILED ? failedRows : otherRows).push(row);
   }
-  const written: Map<string, WriteOutcome> =
-    rows.length > 0
-      ? await sinks.store.write(rows, {
-          conditional: sinks.unread,
-          signal,
-          onError: (error) => onError?.('results-table', error),
-        })
-      : new Map();
 
-  const letters: DeadLetter[] = [];
-  const requeues = [];
-  for (const { record, id, verdict } of settlements) {
-    if (verdict.kind === 'failed' && written.get(id) === 'written') {
-      letters.push({
-        body: record.body,
-        requestId: id,
-        sourceMessageId: record.messageId,
-        attempts: record.receiveCount,
-        error: verdict.error,
-      });
-    } else if (verdict.kind === 'requeue' && written.get(id) !== 'already-succeeded') {
-      requeues.push({
-        messageId: record.messageId,
-        body: record.body,
-        requestId: id,
-        enqueuedAt: record.enqueuedAt,
-        delaySeconds: verdict.delaySeconds,
-      });
+  // FAILED rows and their DLQ messages form one chain (row, then message), run beside the
+  // other writes so a slow BatchWriteItem never holds a dead letter back.
+  const failures = async (): Promise<[Map<string, WriteOutcome>, Set<string>]> => {
+    const written = await write(sinks.store, failedRows, writeOptions);
+    const letters: DeadLetter[] = [];
+    for (const { record, id, verdict } of settlements) {
+      if (verdict.kind === 'failed' && written.get(id) === 'written') {
+        letters.push({
+          body: record.body,
+          requestId: id,
+          sourceMessageId: record.messageId,
+          attempts: record.receiveCount,
+          error: verdict.error,
+        });
+      }
     }
-  }
-  const [unpublished, unrequeued] = await Promise.all([
-    letters.length > 0 ? sinks.deadLetters.publish(letters, { signal }) : new Set<string>(),
+    const unpublished =
+      letters.length > 0 ? await sinks.deadLetters.publish(letters, { signal }) : new Set<string>();
+    return [written, unpublished];
+  };
+  const requeues = settlements.flatMap(({ record, id, verdict }) =>
+    verdict.kind === 'requeue'
+      ? [
+          {
+            messageId: record.messageId,
+            body: record.body,
+            requestId: id,
+            enqueuedAt: record.enqueuedAt,
+            delaySeconds: verdict.delaySeconds,
+          },
+        ]
+      : [],
+  );
+  const [[writtenFailed, unpublished], writtenOther, unrequeued] = await Promise.all([
+    failures(),
+    write(sinks.store, otherRows, writeOptions),
     requeues.length > 0 ? sinks.requestQueue.requeue(requeues, { signal }) : new Set<string>(),
   ]);
+  const written = new Map([...writtenOther, ...writtenFailed]);
 
   const report = {
     retry: new Set<string>(),

@@ -3,6 +3,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { abortable } from './abortable.js';
 import { DeadLetterAttribute } from './deadLetterPublisher.js';
 import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
 
@@ -73,16 +74,19 @@ export class RequestQueue {
         continue;
       }
       try {
-        const response = await client.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: chunk.map((record, i) => ({
-              Id: String(i),
-              ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: record.delaySeconds,
-            })),
-          }),
-          { abortSignal: options.signal },
+        const response = await abortable(
+          client.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: chunk.map((record, i) => ({
+                Id: String(i),
+                ReceiptHandle: record.receiptHandle,
+                VisibilityTimeout: record.delaySeconds,
+              })),
+            }),
+            { abortSignal: options.signal },
+          ),
+          options.signal,
         );
         failed += response.Failed?.length ?? 0;
       } catch (error) {

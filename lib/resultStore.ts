@@ -5,6 +5,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { abortable } from './abortable.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { AwsLimits } from './limits.js';
 import { type ResultRow, ResultStatus } from './resultRow.js';
@@ -102,17 +103,20 @@ export class ResultStore {
             const wait = backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 });
             await sleep(wait, options.signal);
           }
-          const response = await this.#client.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.#tableName]: {
-                  Keys: keys,
-                  ...projection,
-                  ...(options.consistent ? { ConsistentRead: true } : {}),
+          const response = await abortable(
+            this.#client.send(
+              new BatchGetCommand({
+                RequestItems: {
+                  [this.#tableName]: {
+                    Keys: keys,
+                    ...projection,
+                    ...(options.consistent ? { ConsistentRead: true } : {}),
+                  },
                 },
-              },
-            }),
-            { abortSignal: options.signal },
+              }),
+              { abortSignal: options.signal },
+            ),
+            options.signal,
           );
           for (const item of response.Responses?.[this.#tableName] ?? []) {
             rows.set(String(item.id), item as ResultRow);
@@ -190,9 +194,12 @@ export class ResultStore {
           const wait = backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 });
           await sleep(wait, options.signal);
         }
-        const response = await this.#client.send(
-          new BatchWriteCommand({ RequestItems: { [this.#tableName]: pending } }),
-          { abortSignal: options.signal },
+        const response = await abortable(
+          this.#client.send(
+            new BatchWriteCommand({ RequestItems: { [this.#tableName]: pending } }),
+            { abortSignal: options.signal },
+          ),
+          options.signal,
         );
         pending = response.UnprocessedItems?.[this.#tableName] ?? [];
       } catch (error) {
@@ -211,15 +218,18 @@ export class ResultStore {
   async #put(row: ResultRow, options: StoreCallOptions): Promise<WriteOutcome> {
     if (options.signal?.aborted) return 'error';
     try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: row,
-          ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status' },
-          ExpressionAttributeValues: { ':succeeded': ResultStatus.SUCCEEDED },
-        }),
-        { abortSignal: options.signal },
+      await abortable(
+        this.#client.send(
+          new PutCommand({
+            TableName: this.#tableName,
+            Item: row,
+            ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
+            ExpressionAttributeNames: { '#id': 'id', '#status': 'status' },
+            ExpressionAttributeValues: { ':succeeded': ResultStatus.SUCCEEDED },
+          }),
+          { abortSignal: options.signal },
+        ),
+        options.signal,
       );
       return 'written';
     } catch (error) {

@@ -3,6 +3,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { abortable } from './abortable.js';
 import { backoffDelay, sleep } from './backoff.js';
 
 /** One message of a SendMessageBatch call. */
@@ -55,17 +56,20 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
         });
         await sleep(wait, signal);
       }
-      const response = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: pending.map((message, i) => ({
-            Id: String(i),
-            MessageBody: message.body,
-            MessageAttributes: message.attributes,
-            DelaySeconds: message.delaySeconds,
-          })),
-        }),
-        { abortSignal: signal },
+      const response = await abortable(
+        client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: pending.map((message, i) => ({
+              Id: String(i),
+              MessageBody: message.body,
+              MessageAttributes: message.attributes,
+              DelaySeconds: message.delaySeconds,
+            })),
+          }),
+          { abortSignal: signal },
+        ),
+        signal,
       );
       const retry: T[] = [];
       for (const failure of response.Failed ?? []) {

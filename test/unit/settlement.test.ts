@@ -211,6 +211,7 @@ describe('persistOutcomes', () => {
   ) => {
     const calls: string[] = [];
     const rows: { id: string; status: string }[] = [];
+    const durable = new Set<string>();
     const letters: { requestId: string; sourceMessageId: string }[] = [];
     const requeued: { messageId: string; requestId: string; delaySeconds: number }[] = [];
     const hidden: { messageId: string; delaySeconds: number }[] = [];
@@ -225,12 +226,16 @@ describe('persistOutcomes', () => {
           write: async (r: readonly { id: string; status: string }[]) => {
             calls.push('write');
             rows.push(...r);
+            for (const row of r)
+              if ((writes[row.id] ?? 'written') === 'written') durable.add(row.id);
             return new Map(r.map((row) => [row.id, writes[row.id] ?? 'written'] as const));
           },
         },
         deadLetters: {
           publish: async (l: readonly { requestId: string; sourceMessageId: string }[]) => {
             calls.push('publish');
+            // The row of every letter must already be durable when its message is sent.
+            for (const letter of l) expect(durable.has(letter.requestId)).toBe(true);
             letters.push(...l);
             return new Set(unpublished);
           },
@@ -276,7 +281,8 @@ describe('persistOutcomes', () => {
       [s('m1', 'a', failed()), s('m2', 'b', failed('EXPIRED')), s('m3', 'c', succeeded)],
       sink.sinks,
     );
-    expect(sink.calls).toEqual(['write', 'publish', 'visibility']);
+    expect(sink.calls.indexOf('publish')).toBeGreaterThan(sink.calls.indexOf('write'));
+    expect(sink.calls.at(-1)).toBe('visibility');
     expect(sink.letters.map((l) => l.requestId)).toEqual(['a']);
     expect(counts(report)).toMatchObject({
       succeeded: 1,
