@@ -275,6 +275,11 @@ export class BatchingPipeline extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
     );
+    // On its last delivery, a request held back by a misconfigured endpoint is sent back to
+    // the request queue as a fresh message instead of draining into the DLQ.
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
@@ -293,6 +298,7 @@ export class BatchingPipeline extends Construct {
     Object.assign(environment, {
       [batcherSettings.resultsTableName.env]: this.table.tableName,
       [batcherSettings.dlqUrl.env]: this.dlq.queueUrl,
+      [batcherSettings.requestQueueUrl.env]: this.queue.queueUrl,
       [batcherSettings.endpointName.env]: endpointName,
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,

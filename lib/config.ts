@@ -32,6 +32,8 @@ export const batcherSettings = {
   resultsTableName: { env: 'RESULTS_TABLE_NAME', schema: z.string().min(1) },
   /** URL of the dead-letter queue that receives every FAILED request. */
   dlqUrl: { env: 'DLQ_URL', schema: z.url() },
+  /** URL of the request queue: visibility backoff for retries, requeue on a misconfigured endpoint. */
+  requestQueueUrl: { env: 'REQUEST_QUEUE_URL', schema: z.url() },
   /** Name of the SageMaker endpoint to invoke. */
   endpointName: { env: 'ENDPOINT_NAME', schema: endpointNameSchema },
   /** Wire format of a batched model call. @default 'json-instances' */

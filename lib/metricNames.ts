@@ -35,6 +35,8 @@ export const MetricName = {
   pipelineFailures: 'PipelineFailures',
   /** Messages SQS moved by itself after maxReceiveCount, finalized as UNPROCESSED. */
   unprocessed: 'Unprocessed',
+  /** Requests held back by a misconfigured endpoint on their last delivery, sent back to the queue. */
+  requeued: 'Requeued',
 } as const;
 
 /** One of {@link MetricName}'s values. */

@@ -145,6 +145,10 @@ describe('BatchingPipeline with an existing endpoint', () => {
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDlq/), 'Arn'] },
     });
     expect(statements).toContainEqual({
+      actions: ['sqs:SendMessage'],
+      resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'] },
+    });
+    expect(statements).toContainEqual({
       actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
     });
@@ -157,7 +161,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'],
     });
     expect(statements.flatMap((s) => [s.resource].flat())).not.toContain('*');
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(6);
     // No managed policies: the function role carries only the statements above.
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
@@ -754,7 +758,7 @@ describe('one source of truth for settings', () => {
         k,
         typeof v === 'string'
           ? v
-          : k === 'DLQ_URL'
+          : k.endsWith('_URL')
             ? 'https://sqs.us-east-1.amazonaws.com/1/q'
             : 'x',
       ]),

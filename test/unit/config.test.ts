@@ -5,6 +5,7 @@ import { ConfigError } from '../../lib/errors.js';
 const required = {
   RESULTS_TABLE_NAME: 'results',
   DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+  REQUEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/requests',
   ENDPOINT_NAME: 'my-endpoint',
 };
 
@@ -13,6 +14,7 @@ describe('loadConfig', () => {
     expect(loadConfig(required)).toEqual({
       resultsTableName: 'results',
       dlqUrl: required.DLQ_URL,
+      requestQueueUrl: required.REQUEST_QUEUE_URL,
       endpointName: 'my-endpoint',
       codec: 'json-instances',
       modelBatchMaxItems: 64,

@@ -59,7 +59,7 @@ describe('EndpointEmulator', () => {
     async (codec) => {
       const inputs = ['hello', { text: 'héllo' }, [1, 2, 3], null];
       const { outcomes } = await invoker(codec).invoke([items(inputs)], budget());
-      expect(outcomes[0]!.map((o) => (o.status === 'ok' ? o.output : o))).toEqual(
+      expect(outcomes[0]!.map((o) => (o.status === 'ok' ? JSON.parse(o.outputJson) : o))).toEqual(
         inputs.map(expected),
       );
       expect(emulator.stats()).toMatchObject({
@@ -122,7 +122,7 @@ describe('EndpointEmulator', () => {
     for (let i = 0; i < 2; i++) {
       const error = await send().catch((e: unknown) => e);
       expect(error).toMatchObject({ name, $metadata: { httpStatusCode: status } });
-      expect(classifyModelError(error).kind).toBe('transient');
+      expect(classifyModelError(error).kind).toBe('unavailable');
     }
     await expect(send()).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
     expect(emulator.stats()).toMatchObject({ calls: 3, transientErrors: 2, succeeded: 1 });
