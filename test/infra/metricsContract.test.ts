@@ -143,6 +143,16 @@ describe('metrics contract between the construct and the batcher', () => {
     },
   );
 
+  it('catches telemetry that ignores the service name the construct gives (negative control)', () => {
+    const template = synthPipelines({ Pipeline: { endpointName: 'sentiment' } });
+    const environment = functionEnvironment(template);
+    const referenced = referencedMetrics(template, environment.POWERTOOLS_METRICS_NAMESPACE!);
+    // The bug this contract guards against: a fixed service dimension instead of the pipeline's.
+    const { POWERTOOLS_SERVICE_NAME: _, ...withoutService } = environment;
+    const emitted = new Set(emittedMetrics(withoutService).map(keyOf));
+    expect(referenced.filter((m) => !emitted.has(keyOf(m)))).toEqual(referenced);
+  });
+
   it('two pipelines in one account never share a metric', () => {
     const template = synthPipelines({
       Sentiment: { endpointName: 'sentiment' },
