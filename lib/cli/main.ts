@@ -65,7 +65,13 @@ program
   .option('--concurrency <n>', 'calls served at once', number, 1)
   .option(
     '--poison <marker>',
-    'fail any batch holding an item containing this text (4xx ModelError)',
+    'fail any batch holding an item containing this text (ModelError, --poison-status)',
+  )
+  .option('--poison-status <status>', "the container's status for a poison batch", number, 400)
+  .option('--hang-above-items <n>', 'never answer a batch of more items than this', number)
+  .option(
+    '--endpoint-name <name...>',
+    'serve only these endpoint names; others get a ValidationError "not found"',
   )
   .option('--transient-rate <rate>', 'share of calls failing with 503', number, 0)
   .option('--latency-base-ms <ms>', 'simulated time per call', number, 0)
@@ -79,6 +85,9 @@ program
       concurrency: o.concurrency,
       faults: {
         poisonMarker: o.poison,
+        poisonStatus: o.poisonStatus,
+        hangAboveItems: o.hangAboveItems,
+        endpointNames: o.endpointName,
         transientRate: o.transientRate,
         latencyBaseMs: o.latencyBaseMs,
         latencyPerItemMs: o.latencyPerItemMs,
