@@ -190,7 +190,10 @@ class GatheringReceive:
 
 
 def check_version() -> None:
-    installed = importlib.metadata.version("ministack")
+    try:
+        installed = importlib.metadata.version("ministack")
+    except importlib.metadata.PackageNotFoundError:
+        installed = "none"
     if installed != PINNED_VERSION:
         sys.exit(
             f"sagebatch: scripts/ministack_launcher.py was written against MiniStack {PINNED_VERSION} "
