@@ -38,8 +38,8 @@ PINNED_VERSION = "1.5.33"
 INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024
 # Bytes a record adds around its body and message attributes in the event JSON: messageId,
 # receiptHandle, md5OfBody, eventSource, eventSourceARN, awsRegion, the attributes map and the
-# separators, measured at about 700 bytes on MiniStack 1.5.33's events; rounded up so an
-# estimate never falls short of the real size.
+# separators: at most about 650 bytes (an 80-character queue name and a trace header
+# included); rounded up so the estimate never falls short of the real size.
 RECORD_OVERHEAD = 1024
 EVENT_OVERHEAD = len('{"Records": []}')
 
@@ -97,12 +97,8 @@ class GatheringReceive:
         esm = getattr(self._current, "esm", None)
         sqs = self._sqs
         with sqs._queues_lock:
-            queue = sqs._get_q(queue_url)
-            if esm is None or queue.get("is_fifo"):
-                fifo = True
-            else:
-                fifo = False
-        if fifo:
+            fifo = bool(sqs._get_q(queue_url).get("is_fifo"))
+        if esm is None or fifo:
             return self._original_receive(queue_url, max_number)
         batch_size = max(1, min(int(max_number or 10), 10_000))
         window = max(0, min(int(esm.get("MaximumBatchingWindowInSeconds") or 0), 300))
@@ -166,6 +162,8 @@ class GatheringReceive:
             message["visible_at"] = now
             message["receive_count"] -= 1
             message["receipt_handle"] = None
+            if message["receive_count"] == 0:
+                message["first_receive_at"] = None
 
     @staticmethod
     def _still_ours(queue: dict, gathering: Gathering, now: float) -> list[dict]:
