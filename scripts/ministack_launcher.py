@@ -12,8 +12,10 @@ the one it was written against (the private helpers it calls may change in any r
   `ministack.services.sqs._receive_messages_for_esm` with that rule. MiniStack's poller still
   builds the event, invokes the function and deletes what succeeded. FIFO queues keep
   MiniStack's own receive (at most 10, no window: AWS allows no window for FIFO).
-* Loopback only: MiniStack binds 0.0.0.0 unless BIND_HOST says otherwise; this sets
-  127.0.0.1 (a local test account needs no other interface).
+* Loopback only: MiniStack binds 0.0.0.0 unless BIND_HOST (and SFTP_HOST, for Transfer
+  Family servers) say otherwise; this sets 127.0.0.1 (a local test account needs no other
+  interface). Listeners sagebatch never creates (RDS proxies; IoT mTLS, off without the
+  `cryptography` package) are left as MiniStack has them.
 * Temporary folders: every Lambda worker extracts its code into a folder under the temp
   directory and MiniStack leaves them behind when it is stopped. This gives MiniStack a
   private temp directory and removes it on exit (scripts/aws-emulator.sh removes it too, in
@@ -213,7 +215,9 @@ def private_temp_dir() -> str:
 def main() -> None:
     check_version()
     private_temp_dir()
+    # The edge port, and the SFTP listener of Transfer Family servers (created on demand).
     os.environ["BIND_HOST"] = "127.0.0.1"
+    os.environ["SFTP_HOST"] = "127.0.0.1"
     from ministack.core import lambda_runtime
     from ministack.services import lambda_svc, sqs
 
