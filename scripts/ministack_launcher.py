@@ -102,8 +102,10 @@ class GatheringReceive:
             fifo = bool(sqs._get_q(queue_url).get("is_fifo"))
         if esm is None or fifo:
             return self._original_receive(queue_url, max_number)
-        batch_size = max(1, min(int(max_number or 10), 10_000))
         window = max(0, min(int(esm.get("MaximumBatchingWindowInSeconds") or 0), 300))
+        # AWS refuses a BatchSize over 10 without a window of at least 1 s; MiniStack accepts
+        # the mapping, so it gets what AWS would allow it: 10.
+        batch_size = max(1, min(int(max_number or 10), 10_000 if window >= 1 else 10))
         with self._lock:
             gathering = self._batches.setdefault(esm["UUID"], Gathering())
             return self._gather(queue_url, gathering, batch_size, window, esm["UUID"])
