@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readDeadLetters, redriveDeadLetters } from '../deadLetters.js';
+import { localEndpointPort } from '../local/localAws.js';
 import { builtinModels } from '../localEndpoint/builtinModels.js';
 import { EndpointEmulator } from '../localEndpoint/EndpointEmulator.js';
 import { SagebatchClient } from '../producer.js';
@@ -51,7 +52,7 @@ const program = new Command('sagebatch')
 program
   .command('endpoint')
   .description('run the local SageMaker endpoint emulator (until Ctrl-C)')
-  .option('--port <port>', 'port to listen on', number, 8080)
+  .option('--port <port>', 'port to listen on (default: SAGEBATCH_ENDPOINT_PORT or 8080)', number)
   .option('--host <address>', 'address to bind (0.0.0.0 for Lambda containers)', '127.0.0.1')
   .addOption(
     new Option('--model <name>', 'built-in model')
@@ -78,7 +79,7 @@ program
   .option('--latency-per-item-ms <ms>', 'simulated time per item', number, 0)
   .action(async (o) => {
     const emulator = new EndpointEmulator({
-      port: o.port,
+      port: o.port ?? localEndpointPort(),
       host: o.host,
       model: o.model,
       proxyUrl: o.proxy,
@@ -194,9 +195,13 @@ withResources(dlq.command('redrive'))
 
 withResources(program.command('stats'))
   .description('queue depths, and the local endpoint emulator counters')
-  .option('--endpoint-url <url>', 'local endpoint emulator', 'http://127.0.0.1:8080')
+  .option(
+    '--endpoint-url <url>',
+    'local endpoint emulator (default: http://127.0.0.1:$SAGEBATCH_ENDPOINT_PORT, port 8080 if unset)',
+  )
   .action(async (o) => {
     const { resources } = await clientFor(o);
+    const endpointUrl: string = o.endpointUrl ?? `http://127.0.0.1:${localEndpointPort()}`;
     const depth = async (url: string) => {
       const { Attributes: a = {} } = await resources.sqs.send(
         new GetQueueAttributesCommand({
@@ -209,7 +214,7 @@ withResources(program.command('stats'))
         inFlight: Number(a.ApproximateNumberOfMessagesNotVisible),
       };
     };
-    const endpoint = await fetch(new URL('/_emulator/stats', o.endpointUrl))
+    const endpoint = await fetch(new URL('/_emulator/stats', endpointUrl))
       .then((r) => r.json())
       .catch(() => 'not reachable');
     console.log(
