@@ -185,7 +185,7 @@ export interface ReceivedMessage {
 /** Behaviour of {@link fakeQueue}. */
 export interface FakeQueueOptions {
   /** How many times to fail (server side) the entry with this body before accepting it. */
-  readonly failTimes?: (body: string) => number;
+  readonly failTimes?: (body: string, queueUrl: string) => number;
 }
 
 /**
@@ -220,7 +220,7 @@ export function fakeQueue(options: FakeQueueOptions = {}) {
     for (const entry of entries) {
       const body = entry.MessageBody ?? '';
       const seen = failures.get(body) ?? 0;
-      if (seen < (options.failTimes?.(body) ?? 0)) {
+      if (seen < (options.failTimes?.(body, input.QueueUrl ?? '') ?? 0)) {
         failures.set(body, seen + 1);
         failed.push({
           Id: entry.Id,

@@ -208,6 +208,66 @@ describe('the pipeline deployed to the local emulator', () => {
     });
   }, 300_000);
 
+  it('(g) a misconfigured endpoint leaves the backlog in the queue, never in the DLQ, and it drains to SUCCEEDED once fixed', async () => {
+    stack.endpoint.reset();
+    // SageMaker's answer to a wrong or missing endpoint name: 400 ValidationError "not found".
+    stack.endpoint.setFaults({ endpointNames: ['some-other-endpoint'] });
+    const ids = await stack.client.submit(
+      Array.from({ length: 30 }, (_, i) => ({ id: `g-${run}-${i}`, input: `held ${i}` })),
+    );
+    // Long enough for every request to reach its last delivery (maxReceiveCount 2) and be
+    // sent back to the queue instead of the DLQ.
+    const holdUntil = Date.now() + 25_000;
+    while (Date.now() < holdUntil) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const held = await stack.client.getResults(ids);
+    for (const id of ids) {
+      expect(held.get(id)).toMatchObject({
+        status: 'RETRYING',
+        error: { code: 'ENDPOINT_MISCONFIGURED', message: expect.stringContaining('not found') },
+      });
+    }
+    await collectDeadLetters();
+    expect(ids.filter((id) => dlqByRequest.has(id))).toEqual([]);
+    const refused = stack.endpoint.stats();
+    expect(refused.refused).toBeGreaterThan(0);
+    expect(refused.items).toBe(0);
+
+    stack.endpoint.setFaults({});
+    const { results, pending } = await wait(ids, 180_000);
+    expect(pending).toEqual([]);
+    for (const id of ids) {
+      expect(results.get(id)?.status).toBe('SUCCEEDED');
+      ledger.set(id, 'SUCCEEDED');
+    }
+  }, 300_000);
+
+  it('(h) isolates a 5xx poison item among 200: its neighbours succeed, it alone ends MODEL_ERROR in the DLQ', async () => {
+    stack.endpoint.reset();
+    stack.endpoint.setFaults({ poisonMarker: 'CRASH', poisonStatus: 500 });
+    const poisonId = `h-${run}-123`;
+    const ids = await stack.client.submit(
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `h-${run}-${i}`,
+        input: i === 123 ? 'CRASH the model' : `fine ${i}`,
+      })),
+    );
+    const { results, pending } = await wait(ids, 180_000);
+    stack.endpoint.setFaults({});
+    expect(pending).toEqual([]);
+    expect(results.get(poisonId)).toMatchObject({
+      status: 'FAILED',
+      attempts: 2,
+      error: { code: 'MODEL_ERROR' },
+    });
+    ledger.set(poisonId, 'FAILED');
+    for (const id of ids.filter((id) => id !== poisonId)) {
+      expect(results.get(id)?.status).toBe('SUCCEEDED');
+      ledger.set(id, 'SUCCEEDED');
+    }
+    await collectDeadLetters();
+    expect(dlqByRequest.get(poisonId)?.[0]).toMatchObject({ errorCode: 'MODEL_ERROR' });
+  }, 300_000);
+
   it('accounts for every id sent exactly once: a SUCCEEDED row, or a FAILED row and one DLQ message', async () => {
     await queueDrained();
     await collectDeadLetters();
