@@ -5,39 +5,17 @@ import {
   type Metrics as PowertoolsMetrics,
 } from '@aws-lambda-powertools/metrics';
 import type { FailureKind } from './errors.js';
+import { defaultServiceName, MetricName, metricsNamespace } from './metricNames.js';
 import type { ModelCallReport } from './modelInvoker.js';
 import type { PersistReport } from './persistOutcomes.js';
 
-/** Service name on logs and the metrics dimension. */
-export const serviceName = 'sagebatch';
-
-/** CloudWatch namespace of sagebatch's EMF metrics (overridable with POWERTOOLS_METRICS_NAMESPACE). */
-export const metricsNamespace = 'Sagebatch';
-
-/** Names of the metrics the batcher emits; the dashboard and alarms use the same names. */
-export const MetricName = {
-  records: 'Records',
-  modelInvocations: 'ModelInvocations',
-  itemsPerInvocation: 'ItemsPerInvocation',
-  modelLatency: 'ModelLatency',
-  payloadBytes: 'PayloadBytes',
-  succeeded: 'Succeeded',
-  failed: 'Failed',
-  retried: 'Retried',
-  duplicates: 'Duplicates',
-  /** Model calls the endpoint answered with an error (any class); with ModelInvocations, the model error rate. */
-  modelErrors: 'ModelErrors',
-  /** Systemic endpoint errors (endpoint missing, access denied): the circuit breaker opened. */
-  systemicErrors: 'SystemicErrors',
-  /** FAILED outcomes the request itself caused (INVALID_REQUEST, EXPIRED). */
-  clientFailures: 'ClientFailures',
-  /** FAILED outcomes the pipeline or model caused (MODEL_*, RETRIES_EXHAUSTED, OUTPUT_TOO_LARGE, UNPROCESSED). */
-  pipelineFailures: 'PipelineFailures',
-  /** Messages SQS moved by itself after maxReceiveCount, finalized as UNPROCESSED. */
-  unprocessed: 'Unprocessed',
-  /** Requests held back by a misconfigured endpoint on their last delivery, sent back to the queue. */
-  requeued: 'Requeued',
-} as const;
+export {
+  defaultServiceName,
+  MetricName,
+  type MetricNameValue,
+  metricsNamespace,
+  serviceDimension,
+} from './metricNames.js';
 
 /**
  * One metric per kind of model call error (see {@link FailureKind}), so a dashboard tells
@@ -51,12 +29,20 @@ export const ModelErrorMetric: { readonly [K in FailureKind]: string } = {
   systemic: MetricName.systemicErrors,
 };
 
-/** Creates the batcher's Powertools logger and metrics. */
-export function createTelemetry(): { logger: Logger; metrics: PowertoolsMetrics } {
+/**
+ * Creates the batcher's Powertools logger and metrics, named by the environment the
+ * construct gives the function: `POWERTOOLS_SERVICE_NAME` (the pipeline's own service
+ * dimension, which its dashboard and alarms query) and `POWERTOOLS_METRICS_NAMESPACE`.
+ */
+export function createTelemetry(env: Readonly<Record<string, string | undefined>> = process.env): {
+  logger: Logger;
+  metrics: PowertoolsMetrics;
+} {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME || defaultServiceName;
   return {
     logger: new Logger({ serviceName }),
     metrics: new Metrics({
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace,
+      namespace: env.POWERTOOLS_METRICS_NAMESPACE || metricsNamespace,
       serviceName,
     }),
   };

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
     [{ ENDPOINT_NAME: undefined }, 'ENDPOINT_NAME is required but not set'],
     [{ DLQ_URL: 'not a url' }, 'DLQ_URL="not a url"'],
     [{ CODEC: 'protobuf' }, 'CODEC="protobuf"'],
+    [{ ENDPOINT_NAME: `${'a-'.repeat(50)}ab` }, 'must be at most 63 characters'],
     [{ MODEL_BATCH_MAX_ITEMS: 'abc' }, 'MODEL_BATCH_MAX_ITEMS="abc"'],
     [{ MODEL_BATCH_MAX_ITEMS: '0' }, 'MODEL_BATCH_MAX_ITEMS="0"'],
     [{ MODEL_BATCH_MAX_BYTES: '6291457' }, 'MODEL_BATCH_MAX_BYTES="6291457"'],
