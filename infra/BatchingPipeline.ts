@@ -5,7 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -13,8 +13,10 @@ import { Construct } from 'constructs';
 import { batcherSettings, type PropSettings } from '../lib/config.js';
 import { metricsNamespace } from '../lib/metricNames.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
+import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
 import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js';
+import { UnprocessedFinalizer } from './UnprocessedFinalizer.js';
 import {
   checkFunctionSettings,
   defaultOldestRequestAgeThreshold,
@@ -129,6 +131,10 @@ export class BatchingPipeline extends Construct {
   readonly queue: sqs.Queue;
   /** Receives every request that FAILED, with error attributes. */
   readonly dlq: sqs.Queue;
+  /** Where SQS's redrive moves requests the batcher could not record; the finalizer empties it. */
+  readonly intakeQueue: sqs.Queue;
+  /** Turns every message SQS moved by itself into a FAILED / UNPROCESSED row and a DLQ message. */
+  readonly finalizer: NodejsFunction;
   /** One row per request id. */
   readonly table: dynamodb.Table;
   /** The batcher. */
@@ -211,12 +217,23 @@ export class BatchingPipeline extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    // What SQS moves off the request queue by itself (the batcher crashed, timed out or
+    // could not record it on every delivery) lands here first: the finalizer writes its
+    // FAILED / UNPROCESSED row and forwards it to the DLQ with the usual attributes. Should
+    // the finalizer fail too, its own redrive still ends in the DLQ.
+    this.intakeQueue = new sqs.Queue(this, 'Unprocessed', {
+      ...queueEncryption,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(180),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.dlq, maxReceiveCount: 5 },
+    });
     this.queue = new sqs.Queue(this, 'Requests', {
       ...queueEncryption,
       enforceSSL: true,
       visibilityTimeout,
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.dlq, maxReceiveCount },
+      deadLetterQueue: { queue: this.intakeQueue, maxReceiveCount },
     });
 
     this.table = new dynamodb.Table(this, 'Results', {
@@ -320,18 +337,7 @@ export class BatchingPipeline extends Construct {
       tracing: props.tracing ?? lambda.Tracing.DISABLED,
       description: `sagebatch batcher for SageMaker endpoint ${literalEndpointName}`,
       environment,
-      bundling: {
-        // Bundled locally by the project's esbuild (no Docker); Node 20 syntax runs on every newer runtime.
-        format: OutputFormat.ESM,
-        target: 'node20',
-        minify: true,
-        sourceMap: true,
-        // Bundle the SDK too: the versions the tests ran against, not the runtime's.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: functionBundling,
     });
     if (props.tracing === lambda.Tracing.ACTIVE) {
       Validations.of(role).acknowledge({
@@ -352,6 +358,17 @@ export class BatchingPipeline extends Construct {
     // The mapping starts polling on creation: let it find its permissions in place.
     this.eventSourceMapping.node.addDependency(role);
 
+    this.finalizer = new UnprocessedFinalizer(this, 'Finalizer', {
+      intake: this.intakeQueue,
+      table: this.table,
+      dlq: this.dlq,
+      serviceName: this.serviceName,
+      resultTtl,
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+    }).function;
+
     if (scaling && this.modelEndpoint) {
       this.endpointAutoscaling = new EndpointAutoscaling(this, 'Autoscaling', {
         endpoint: this.modelEndpoint,
@@ -364,6 +381,7 @@ export class BatchingPipeline extends Construct {
     const operations = new PipelineOperations(this, 'Operations', {
       queue: this.queue,
       dlq: this.dlq,
+      intakeQueue: this.intakeQueue,
       function: this.function,
       serviceName: this.serviceName,
       oldestRequestAgeThreshold:

@@ -24,6 +24,8 @@ export interface WatchedEndpoint {
 export interface PipelineOperationsProps {
   readonly queue: sqs.IQueue;
   readonly dlq: sqs.IQueue;
+  /** The queue SQS's redrive fills and the finalizer empties. */
+  readonly intakeQueue: sqs.IQueue;
   readonly function: lambda.IFunction;
   /** The `service` dimension of the batcher's metrics. */
   readonly serviceName: string;
@@ -48,6 +50,8 @@ export interface PipelineAlarms {
   /** New dead letters the pipeline or model caused (MODEL_*, RETRIES_EXHAUSTED, OUTPUT_TOO_LARGE, UNPROCESSED). */
   readonly pipelineFailures: cloudwatch.Alarm;
   readonly oldestRequestAge: cloudwatch.Alarm;
+  /** Messages SQS moved by itself wait unrecorded: the finalizer is failing. */
+  readonly unfinalized: cloudwatch.Alarm;
   /** The circuit breaker opened: endpoint missing or access denied. */
   readonly systemicErrors: cloudwatch.Alarm;
   /** Absent in local mode only. */
@@ -145,6 +149,15 @@ export class PipelineOperations extends Construct {
         props.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
         props.oldestRequestAgeThreshold.toSeconds(),
         `A request waited longer than ${props.oldestRequestAgeThreshold.toSeconds()} s, more than every retry with its backoff takes: the batcher is not keeping up or is failing.`,
+      ),
+      unfinalized: alarm(
+        'Unfinalized',
+        props.intakeQueue.metricApproximateAgeOfOldestMessage({
+          period: minute,
+          statistic: 'Maximum',
+        }),
+        600,
+        'Requests SQS moved off the request queue have waited more than 10 minutes for the finalizer to record them (FAILED / UNPROCESSED): check the finalizer function.',
       ),
       systemicErrors: alarm(
         'SystemicErrors',

@@ -27,10 +27,10 @@ const resourcesOf = (template: Template, type: string) =>
 /** An ARN as CDK synthesizes it with a concrete env: partition is still a pseudo parameter. */
 const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
 
-/** The batcher's IAM statements, as [actions, resources] pairs. */
-function functionStatements(template: Template) {
+/** The batcher's (or, with `role`, another function's) IAM statements, as [actions, resources] pairs. */
+function functionStatements(template: Template, role = '^PipelineRole') {
   const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PipelineRole') }] },
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(role) }] },
   });
   const [policy] = Object.values(policies);
   return (
@@ -64,8 +64,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
     });
   });
 
-  it('encrypts both queues, redrives to the DLQ after maxReceiveCount, keeps the DLQ 14 days', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+  it('encrypts every queue, redrives to the finalizer intake after maxReceiveCount, keeps the DLQ 14 days', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1_209_600,
@@ -73,17 +73,59 @@ describe('BatchingPipeline with an existing endpoint', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       RedrivePolicy: {
-        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineDlq'), 'Arn'] },
+        deadLetterTargetArn: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'],
+        },
         maxReceiveCount: 5,
       },
       // 6 x 120 s timeout + 20 s window
       VisibilityTimeout: 740,
     });
+    // Should the finalizer fail too, its intake still ends in the DLQ.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineDlq'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
   });
 
-  it('denies non-TLS access to both queues', () => {
+  it('gives the finalizer its intake queue and only what it calls: conditional row writes, DLQ sends', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    const statements = functionStatements(template, '^PipelineFinalizerRole');
+    expect(statements).toContainEqual({
+      actions: ['dynamodb:PutItem'],
+      resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
+    });
+    expect(statements).toContainEqual({
+      actions: ['sqs:SendMessage'],
+      resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDlq/), 'Arn'] },
+    });
+    const consume = statements.find((s) => s.actions.includes('sqs:ReceiveMessage'))!;
+    expect(consume.resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^PipelineUnprocessed/), 'Arn'],
+    });
+    expect(statements).toHaveLength(4);
+    const finalizer = resourcesOf(template, 'AWS::Lambda::Function').find((f) =>
+      String(f.Properties.Description).includes('finalizer'),
+    );
+    expect(finalizer?.Properties.Environment.Variables).toMatchObject({
+      RESULTS_TABLE_NAME: { Ref: expect.stringMatching(/^PipelineResults/) },
+      DLQ_URL: { Ref: expect.stringMatching(/^PipelineDlq/) },
+      RESULT_TTL_SECONDS: '604800',
+      POWERTOOLS_METRICS_NAMESPACE: 'Sagebatch',
+      POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^sagebatch-/),
+    });
+  });
+
+  it('denies non-TLS access to every queue', () => {
     const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({
@@ -173,11 +215,17 @@ describe('BatchingPipeline with an existing endpoint', () => {
 
   it('alarms on new dead letters (client vs pipeline), request age, systemic and model errors, function errors and throttles', () => {
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map((a) => a.Properties);
-    const byMetric = Object.fromEntries(
-      alarms.map((a) => [a.MetricName ?? a.Metrics.map((m: { Id: string }) => m.Id).join('+'), a]),
-    );
+    // The intake queue's age alarm is the finalizer's: keyed apart from the request queue's.
+    const keyOf = (a: { MetricName?: string; Metrics?: { Id: string }[]; Dimensions?: unknown }) =>
+      a.MetricName === 'ApproximateAgeOfOldestMessage' &&
+      JSON.stringify(a.Dimensions).includes('PipelineUnprocessed')
+        ? 'Unfinalized'
+        : (a.MetricName ?? a.Metrics!.map((m) => m.Id).join('+'));
+    const byMetric = Object.fromEntries(alarms.map((a) => [keyOf(a), a]));
+    expect(byMetric.Unfinalized).toMatchObject({ Threshold: 600 });
     expect(Object.keys(byMetric).sort()).toEqual(
       [
+        'Unfinalized',
         'ApproximateAgeOfOldestMessage',
         'ClientFailures',
         'Errors',
@@ -408,7 +456,7 @@ describe('BatchingPipeline options', () => {
     });
     // The emulators' CloudFormation rejects metric-math alarms: none in local mode.
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toEqual([]);
   });
 
@@ -421,7 +469,7 @@ describe('BatchingPipeline options', () => {
     const alarms = Object.values(app.synth().getStackByName('Topic').template.Resources).filter(
       (r) => (r as { Type: string }).Type === 'AWS::CloudWatch::Alarm',
     ) as { Properties: { AlarmActions: unknown[]; OKActions: unknown[] } }[];
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
@@ -455,7 +503,7 @@ describe('BatchingPipeline options', () => {
     const template = Template.fromStack(stack);
     const keyArn = { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] };
     const queues = resourcesOf(template, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(2);
+    expect(queues).toHaveLength(3);
     for (const queue of queues) {
       expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn);
       expect(queue.Properties.SqsManagedSseEnabled).toBeUndefined();
