@@ -1,10 +1,17 @@
 import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeadLetterMessage, readDeadLetters } from '../../lib/deadLetters.js';
+import { localClientConfig } from '../../lib/local/localAws.js';
 import type { RequestResult } from '../../lib/producer.js';
 import { type LocalStack, startLocalStack } from './localStack.js';
 
@@ -266,6 +273,52 @@ describe('the pipeline deployed to the local emulator', () => {
     }
     await collectDeadLetters();
     expect(dlqByRequest.get(poisonId)?.[0]).toMatchObject({ errorCode: 'MODEL_ERROR' });
+  }, 300_000);
+
+  it('(i) a function that fails on every delivery: SQS moves the messages, the finalizer makes them FAILED / UNPROCESSED with a DLQ message', async () => {
+    // Break the batcher for real, through the Lambda API: a setting that does not validate
+    // makes every invocation report all its records failed.
+    const lambda = new LambdaClient(localClientConfig());
+    const FunctionName = stack.outputs.functionName;
+    const { Environment } = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName }),
+    );
+    const healthy = Environment?.Variables ?? {};
+    const update = async (Variables: Record<string, string>) => {
+      await lambda.send(
+        new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables } }),
+      );
+      await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 60 }, { FunctionName });
+    };
+    await update({ ...healthy, MODEL_BATCH_MAX_ITEMS: 'not-a-number' });
+    stack.endpoint.reset();
+    let ids: string[];
+    try {
+      ids = await stack.client.submit(
+        Array.from({ length: 3 }, (_, i) => ({ id: `i-${run}-${i}`, input: `stranded ${i}` })),
+      );
+      const { results, pending } = await wait(ids, 240_000);
+      expect(pending).toEqual([]);
+      for (const id of ids) {
+        expect(results.get(id)).toMatchObject({
+          status: 'FAILED',
+          error: {
+            code: 'UNPROCESSED',
+            message: expect.stringContaining('without a recorded outcome'),
+          },
+        });
+        ledger.set(id, 'FAILED');
+      }
+    } finally {
+      await update(healthy);
+    }
+    expect(stack.endpoint.stats().calls).toBe(0);
+    await collectDeadLetters();
+    expect(dlqByRequest.get(ids[0]!)?.[0]).toMatchObject({
+      errorCode: 'UNPROCESSED',
+      requestId: ids[0],
+      body: JSON.stringify({ id: ids[0], input: 'stranded 0' }),
+    });
   }, 300_000);
 
   it('accounts for every id sent exactly once: a SUCCEEDED row, or a FAILED row and one DLQ message', async () => {
