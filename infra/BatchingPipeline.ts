@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Names, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,6 +16,7 @@ import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
 import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js';
+import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 import { UnprocessedFinalizer } from './UnprocessedFinalizer.js';
 import {
   checkFunctionSettings,
@@ -339,13 +340,7 @@ export class BatchingPipeline extends Construct {
       environment,
       bundling: functionBundling,
     });
-    if (props.tracing === lambda.Tracing.ACTIVE) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (AWS requires "*").',
-      });
-    }
+    acknowledgeTracingWildcard(role, props.tracing);
     this.queue.grantConsumeMessages(role);
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSource', {
       target: this.function,

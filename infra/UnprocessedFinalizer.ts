@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { finalizerSettings } from '../lib/finalizerConfig.js';
 import { metricsNamespace } from '../lib/metricNames.js';
 import { functionBundling } from './functionBundling.js';
+import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 
 const finalizerEntry = fileURLToPath(new URL('../functions/finalizer/handler.ts', import.meta.url));
 
@@ -84,13 +85,7 @@ export class UnprocessedFinalizer extends Construct {
       },
       bundling: functionBundling,
     });
-    if (props.tracing === lambda.Tracing.ACTIVE) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (AWS requires "*").',
-      });
-    }
+    acknowledgeTracingWildcard(role, props.tracing);
     const mapping = new lambda.EventSourceMapping(this, 'EventSource', {
       target: this.function,
       eventSourceArn: props.intake.queueArn,
