@@ -17,6 +17,7 @@ import { createHandler } from '../functions/batcher/handler.js';
 import { loadConfig } from '../lib/config.js';
 import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
 import { createModelInvoker } from '../lib/dependencies.js';
+import { RequestQueue } from '../lib/requestQueue.js';
 import { ResultStore } from '../lib/resultStore.js';
 
 const recordCount = 10_000;
@@ -105,17 +106,19 @@ const fakeSqs = {
 const config = loadConfig({
   RESULTS_TABLE_NAME: 'results',
   DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+  REQUEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/requests',
   ENDPOINT_NAME: 'bench',
   MODEL_BATCH_MAX_ITEMS: '64',
 });
-const handler = createHandler({
+const handler = createHandler(() => ({
   config,
   invoker: createModelInvoker(config, fakeSageMaker),
   store: new ResultStore({ client: fakeDynamo, tableName: config.resultsTableName }),
   deadLetters: new DeadLetterPublisher({ client: fakeSqs, queueUrl: config.dlqUrl }),
+  requestQueue: new RequestQueue({ client: fakeSqs, queueUrl: config.requestQueueUrl }),
   logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
   metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
-});
+}));
 const context = {
   getRemainingTimeInMillis: () => 900_000,
   functionName: 'bench',

@@ -8,6 +8,7 @@ import { loadConfig } from '../lib/config.js';
 import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
 import { createModelInvoker } from '../lib/dependencies.js';
 import type { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
+import { RequestQueue } from '../lib/requestQueue.js';
 import { ResultStore } from '../lib/resultStore.js';
 import { type AwsUsage, fakeAws } from './fakeAws.js';
 
@@ -67,13 +68,14 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const config = loadConfig({
     RESULTS_TABLE_NAME: 'results',
     DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+    REQUEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/requests',
     ENDPOINT_NAME: 'bench',
     CODEC: 'hf-inputs',
     MODEL_BATCH_MAX_ITEMS: String(options.modelBatchItems),
     MODEL_PARALLELISM: String(options.modelParallelism ?? 2),
     ...options.environment,
   });
-  const handler = createHandler({
+  const handler = createHandler(() => ({
     config,
     invoker: createModelInvoker(
       config,
@@ -86,9 +88,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     ),
     store: new ResultStore({ client: aws.dynamo, tableName: config.resultsTableName }),
     deadLetters: new DeadLetterPublisher({ client: aws.sqs, queueUrl: config.dlqUrl }),
+    requestQueue: new RequestQueue({ client: aws.sqs, queueUrl: config.requestQueueUrl }),
     logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
-  });
+  }));
 
   const now = String(Date.now());
   const events: SQSEvent[] = [];

@@ -1,23 +1,38 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CodecName } from '../lib/codecs/index.js';
-import type { Packing } from '../lib/planner.js';
+import { batcherSettings, type PropSettings } from '../lib/config.js';
+import { metricsNamespace } from '../lib/metricNames.js';
+import { EndpointAutoscaling } from './EndpointAutoscaling.js';
+import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
 import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js';
-import { defaultVisibilityTimeout, validatePipelineProps } from './validatePipelineProps.js';
+import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
+import { UnprocessedFinalizer } from './UnprocessedFinalizer.js';
+import {
+  checkFunctionSettings,
+  defaultOldestRequestAgeThreshold,
+  defaultVisibilityTimeout,
+  throwIfInvalid,
+  validatePipelineProps,
+} from './validatePipelineProps.js';
 
-/** Properties of a {@link BatchingPipeline}. Exactly one of `endpointName` and `model` is required. */
-export interface BatchingPipelineProps {
+/**
+ * Properties of a {@link BatchingPipeline}. Exactly one of `endpointName` and `model` is
+ * required. The batcher's own settings (`codec`, `modelBatchMaxItems`, `modelBatchMaxBytes`,
+ * `modelParallelism`, `maxInputBytes`, `maxReceiveCount`, `modelCallTimeoutMs`) come from
+ * lib/config.ts, which defines their ranges and defaults once for synth and cold start.
+ */
+export interface BatchingPipelineProps extends PropSettings {
   /**
    * An existing SageMaker endpoint to invoke. The function may invoke this endpoint only.
    * @default none: set this or `model`
@@ -29,7 +44,7 @@ export interface BatchingPipelineProps {
    */
   readonly model?: ModelEndpointProps;
   /**
-   * Most messages the event source hands the function at once (1-10000; 10 for FIFO).
+   * Most messages the event source hands the function at once (1-10000).
    * @default 1000
    */
   readonly batchSize?: number;
@@ -44,25 +59,6 @@ export interface BatchingPipelineProps {
    * @default 10
    */
   readonly maxConcurrency?: number;
-  /** Most items in one InvokeEndpoint call. @default 64 */
-  readonly modelBatchMaxItems?: number;
-  /** Most bytes in one InvokeEndpoint request body (at most 6,291,456). @default 5 MiB */
-  readonly modelBatchMaxBytes?: number;
-  /** Model calls in flight at once per function instance. @default 4 */
-  readonly modelParallelism?: number;
-  /**
-   * Most padded tokens in one InvokeEndpoint call: items x the estimated tokens (input
-   * bytes / 4) of its longest item. @default 32768
-   */
-  readonly modelBatchMaxTokens?: number;
-  /** `'length'`: order requests by estimated length before cutting calls; `'fifo'`: arrival order. @default 'length' */
-  readonly modelBatchPacking?: Packing;
-  /** Wire format of the model calls. @default 'json-instances' */
-  readonly codec?: CodecName;
-  /** Largest accepted request `input`, bytes of JSON text. @default 256 KiB */
-  readonly maxInputBytes?: number;
-  /** Deliveries before SQS moves a message to the DLQ; on the last one the function fails it itself. @default 5 */
-  readonly maxReceiveCount?: number;
   /** How long result rows live (DynamoDB TTL). @default Duration.days(7) */
   readonly resultTtl?: Duration;
   /** Function memory, MB. @default 1024 */
@@ -71,25 +67,50 @@ export interface BatchingPipelineProps {
   readonly timeout?: Duration;
   /** Request queue visibility timeout. @default 6 x timeout + batchingWindow */
   readonly visibilityTimeout?: Duration;
-  /** Use FIFO queues (batch size at most 10, no batching window: little batching). @default false */
-  readonly fifo?: boolean;
   /** Where alarms notify. @default alarms without actions */
   readonly alarmTopic?: sns.ITopic;
-  /** Age of the oldest request that raises an alarm. @default 2 x (batchingWindow + timeout) */
+  /**
+   * Age of the oldest request that raises an alarm.
+   * @default maxReceiveCount x (batchingWindow + timeout) + the redelivery backoff between deliveries + 60 s
+   */
   readonly oldestRequestAgeAlarmThreshold?: Duration;
+  /** Model error rate (ModelErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
+  readonly modelErrorRateAlarmPercent?: number;
+  /** Created endpoint only: p90 of the endpoint's ModelLatency that raises an alarm. @default Duration.seconds(30) */
+  readonly endpointLatencyAlarmThreshold?: Duration;
   /** Function log retention. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** What happens to the results table when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /**
+   * Pre-warmed throughput of the on-demand results table, for a known peak from the start.
+   * @default none (on-demand starts from its usual initial capacity)
+   */
+  readonly tableWarmThroughput?: dynamodb.WarmThroughput;
+  /**
+   * Customer-managed KMS key for both queues and the results table. The function, the
+   * event source and producers granted through `queue.grantSendMessages` get the key
+   * permissions they need.
+   * @default SQS-managed SSE for the queues, the AWS-managed key for the table
+   */
+  readonly encryptionKey?: kms.IKey;
+  /** Lambda active tracing (X-Ray). @default lambda.Tracing.DISABLED */
+  readonly tracing?: lambda.Tracing;
+  /** Tags for every resource of the pipeline, besides `sagebatch:pipeline`. @default none */
+  readonly tags?: Record<string, string>;
+  /**
    * Local mode only: the SageMaker Runtime URL the function calls instead of AWS (the local
-   * endpoint emulator). Sets `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`.
+   * endpoint emulator). Sets `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`, and leaves out the
+   * model-error-rate alarm, whose metric math the emulators' CloudFormation rejects.
    * @default the real SageMaker Runtime
    */
   readonly localSageMakerRuntimeUrl?: string;
 }
 
 const handlerEntry = fileURLToPath(new URL('../functions/batcher/handler.ts', import.meta.url));
+
+/** The tag every resource of a pipeline carries, for cost allocation. */
+export const pipelineTagKey = 'sagebatch:pipeline';
 
 /**
  * An SQS-triggered batching pipeline in front of a SageMaker endpoint: request queue (with
@@ -111,76 +132,109 @@ export class BatchingPipeline extends Construct {
   readonly queue: sqs.Queue;
   /** Receives every request that FAILED, with error attributes. */
   readonly dlq: sqs.Queue;
+  /** Where SQS's redrive moves requests the batcher could not record; the finalizer empties it. */
+  readonly intakeQueue: sqs.Queue;
+  /** Turns every message SQS moved by itself into a FAILED / UNPROCESSED row and a DLQ message. */
+  readonly finalizer: NodejsFunction;
   /** One row per request id. */
   readonly table: dynamodb.Table;
   /** The batcher. */
   readonly function: NodejsFunction;
-  /** Alarms on the DLQ, request age, function errors and throttles. */
+  /** The event source mapping from the request queue to the batcher, to tune further. */
+  readonly eventSourceMapping: lambda.EventSourceMapping;
+  /** The alarms, by what they watch. */
   readonly alarms: PipelineAlarms;
   readonly dashboard: cloudwatch.Dashboard;
-  /** The endpoint the function invokes. */
+  /** The endpoint the function invokes (a token of the endpoint resource in created mode). */
   readonly endpointName: string;
   /** The endpoint created with the pipeline, when `model` was given. */
   readonly modelEndpoint?: ModelEndpoint;
+  /** Backlog-driven scaling of the created endpoint, when `model.scaling` was given. */
+  readonly endpointAutoscaling?: EndpointAutoscaling;
+  /** The `service` dimension of this pipeline's metrics, unique in the app, and its tag value. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: BatchingPipelineProps) {
     super(scope, id);
-    const fifo = props.fifo ?? false;
-    const batchSize = props.batchSize ?? (fifo ? 10 : 1_000);
-    const batchingWindow =
-      props.batchingWindow ?? (fifo ? Duration.seconds(0) : Duration.seconds(5));
+    const batchSize = props.batchSize ?? 1_000;
+    const batchingWindow = props.batchingWindow ?? Duration.seconds(5);
     const timeout = props.timeout ?? Duration.minutes(2);
     const visibilityTimeout =
       props.visibilityTimeout ?? defaultVisibilityTimeout(timeout, batchingWindow);
-    const settings = {
-      batchSize,
-      batchingWindow,
-      maxConcurrency: props.maxConcurrency ?? 10,
-      fifo,
-      timeout,
-      visibilityTimeout,
-      memorySize: props.memorySize ?? 1_024,
-      modelBatchMaxItems: props.modelBatchMaxItems ?? 64,
-      modelBatchMaxBytes: props.modelBatchMaxBytes ?? 5 * 1024 * 1024,
-      modelParallelism: props.modelParallelism ?? 4,
-      modelBatchMaxTokens: props.modelBatchMaxTokens ?? 32_768,
-      modelBatchPacking: props.modelBatchPacking ?? 'length',
-      maxInputBytes: props.maxInputBytes ?? 256 * 1024,
-      maxReceiveCount: props.maxReceiveCount ?? 5,
-      resultTtl: props.resultTtl ?? Duration.days(7),
-    };
-    const problems = validatePipelineProps(settings);
+    const resultTtl = props.resultTtl ?? Duration.days(7);
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    const memorySize = props.memorySize ?? 1_024;
+
+    // Validate everything first, every problem at once.
+    const problems: string[] = [];
     if ((props.endpointName === undefined) === (props.model === undefined)) {
-      problems.unshift(
+      problems.push(
         'set exactly one of endpointName (an existing endpoint) and model (create one)',
       );
     }
-    const endpointName = props.endpointName ?? props.model?.endpointName ?? '';
-    if (endpointName !== '' && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(endpointName)) {
+    if ('fifo' in props) {
       problems.push(
-        `endpoint name must be 1-63 letters, digits and hyphens (got "${endpointName}")`,
+        'fifo is not supported: a FIFO event source hands at most 10 messages and has no batching window, so there is nothing to batch',
       );
     }
-    if (problems.length > 0) {
-      throw new Error(`Invalid BatchingPipeline "${id}" props:\n  - ${problems.join('\n  - ')}`);
+    problems.push(
+      ...validatePipelineProps({
+        batchSize,
+        batchingWindow,
+        maxConcurrency,
+        timeout,
+        visibilityTimeout,
+        memorySize,
+        resultTtl,
+      }),
+    );
+    const literalEndpointName = props.endpointName ?? props.model?.endpointName;
+    const settings = checkFunctionSettings(props, literalEndpointName, resultTtl);
+    problems.push(...settings.problems);
+    const scaling = props.model?.scaling;
+    if (scaling) {
+      const { minInstances, maxInstances } = scaling;
+      if (!Number.isInteger(minInstances) || minInstances < 1 || maxInstances < minInstances) {
+        problems.push(
+          `model.scaling needs integers 1 <= minInstances <= maxInstances (got ${minInstances}..${maxInstances})`,
+        );
+      }
+      if ((scaling.backlogPerInstance ?? batchSize) < 1) {
+        problems.push('model.scaling.backlogPerInstance must be at least 1');
+      }
     }
-    this.endpointName = endpointName;
+    throwIfInvalid(this, problems);
+    const values = settings.values;
+    const maxReceiveCount = values.maxReceiveCount!;
     const stack = Stack.of(this);
+    this.serviceName = `sagebatch-${Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })}`;
 
     // Queues: encrypted, TLS only, failures redriven to the DLQ after maxReceiveCount.
+    const queueEncryption = props.encryptionKey
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
     this.dlq = new sqs.Queue(this, 'Dlq', {
-      fifo: fifo || undefined,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...queueEncryption,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    // What SQS moves off the request queue by itself (the batcher crashed, timed out or
+    // could not record it on every delivery) lands here first: the finalizer writes its
+    // FAILED / UNPROCESSED row and forwards it to the DLQ with the usual attributes. Should
+    // the finalizer fail too, its own redrive still ends in the DLQ.
+    this.intakeQueue = new sqs.Queue(this, 'Unprocessed', {
+      ...queueEncryption,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(180),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.dlq, maxReceiveCount: 5 },
+    });
     this.queue = new sqs.Queue(this, 'Requests', {
-      fifo: fifo || undefined,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...queueEncryption,
       enforceSSL: true,
       visibilityTimeout,
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.dlq, maxReceiveCount: settings.maxReceiveCount },
+      deadLetterQueue: { queue: this.intakeQueue, maxReceiveCount },
     });
 
     this.table = new dynamodb.Table(this, 'Results', {
@@ -188,19 +242,34 @@ export class BatchingPipeline extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      ...(props.encryptionKey
+        ? {
+            encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryptionKey: props.encryptionKey,
+          }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      warmThroughput: props.tableWarmThroughput,
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
+    // In created mode the function names the endpoint by the resource's own attributes, so
+    // CloudFormation creates (or replaces) the endpoint before it updates the function.
+    let endpointName: string;
+    let endpointArn: string;
     if (props.model) {
       this.modelEndpoint = new ModelEndpoint(this, 'Endpoint', props.model);
+      endpointName = this.modelEndpoint.endpoint.attrEndpointName;
+      endpointArn = this.modelEndpoint.endpoint.ref;
+    } else {
+      endpointName = props.endpointName!;
+      endpointArn = stack.formatArn({
+        service: 'sagemaker',
+        resource: 'endpoint',
+        // Endpoint ARNs are lowercase whatever the name's case.
+        resourceName: endpointName.toLowerCase(),
+      });
     }
-    const endpointArn = stack.formatArn({
-      service: 'sagemaker',
-      resource: 'endpoint',
-      // Endpoint ARNs are lowercase whatever the name's case.
-      resourceName: endpointName.toLowerCase(),
-    });
+    this.endpointName = endpointName;
 
     // The function's role: only what the handler calls, on these resources only.
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -224,76 +293,112 @@ export class BatchingPipeline extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
     );
+    // On its last delivery, a request held back by a misconfigured endpoint is sent back to
+    // the request queue as a fresh message instead of draining into the DLQ.
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
         resources: [this.table.tableArn],
       }),
     );
+    // Sending to the DLQ and writing rows encrypt with the key; reading rows decrypts.
+    props.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
-    const serviceName = `sagebatch-${Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })}`;
+    // Every batcher setting from the one table, resolved; the resources' names are tokens.
+    const environment: Record<string, string> = {};
+    for (const [key, setting] of Object.entries(batcherSettings)) {
+      const value = values[key as keyof typeof values];
+      if (value !== undefined) environment[setting.env] = String(value);
+    }
+    Object.assign(environment, {
+      [batcherSettings.resultsTableName.env]: this.table.tableName,
+      [batcherSettings.dlqUrl.env]: this.dlq.queueUrl,
+      [batcherSettings.requestQueueUrl.env]: this.queue.queueUrl,
+      [batcherSettings.endpointName.env]: endpointName,
+      POWERTOOLS_SERVICE_NAME: this.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(props.localSageMakerRuntimeUrl
+        ? { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: props.localSageMakerRuntimeUrl }
+        : {}),
+    });
+
     this.function = new NodejsFunction(this, 'Batcher', {
       entry: handlerEntry,
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: settings.memorySize,
+      memorySize,
       timeout,
       role,
       logGroup,
-      description: `sagebatch batcher for SageMaker endpoint ${endpointName}`,
-      environment: {
-        RESULTS_TABLE_NAME: this.table.tableName,
-        DLQ_URL: this.dlq.queueUrl,
-        ENDPOINT_NAME: endpointName,
-        CODEC: props.codec ?? 'json-instances',
-        MODEL_BATCH_MAX_ITEMS: String(settings.modelBatchMaxItems),
-        MODEL_BATCH_MAX_BYTES: String(settings.modelBatchMaxBytes),
-        MODEL_PARALLELISM: String(settings.modelParallelism),
-        MODEL_BATCH_MAX_TOKENS: String(settings.modelBatchMaxTokens),
-        MODEL_BATCH_PACKING: settings.modelBatchPacking,
-        MAX_INPUT_BYTES: String(settings.maxInputBytes),
-        MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
-        RESULT_TTL_SECONDS: String(settings.resultTtl.toSeconds()),
-        POWERTOOLS_SERVICE_NAME: serviceName,
-        NODE_OPTIONS: '--enable-source-maps',
-        ...(props.localSageMakerRuntimeUrl
-          ? { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: props.localSageMakerRuntimeUrl }
-          : {}),
-      },
-      bundling: {
-        // Bundled locally by the project's esbuild (no Docker); Node 20 syntax runs on every newer runtime.
-        format: OutputFormat.ESM,
-        target: 'node20',
-        minify: true,
-        sourceMap: true,
-        // Bundle the SDK too: the versions the tests ran against, not the runtime's.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      tracing: props.tracing ?? lambda.Tracing.DISABLED,
+      description: `sagebatch batcher for SageMaker endpoint ${literalEndpointName}`,
+      environment,
+      bundling: functionBundling,
     });
-    this.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize,
-        maxBatchingWindow: batchingWindow.toSeconds() > 0 ? batchingWindow : undefined,
-        maxConcurrency: settings.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
+    acknowledgeTracingWildcard(role, props.tracing);
+    this.queue.grantConsumeMessages(role);
+    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSource', {
+      target: this.function,
+      eventSourceArn: this.queue.queueArn,
+      batchSize,
+      maxBatchingWindow: batchingWindow.toSeconds() > 0 ? batchingWindow : undefined,
+      maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    // The mapping starts polling on creation: let it find its permissions in place.
+    this.eventSourceMapping.node.addDependency(role);
+
+    this.finalizer = new UnprocessedFinalizer(this, 'Finalizer', {
+      intake: this.intakeQueue,
+      table: this.table,
+      dlq: this.dlq,
+      serviceName: this.serviceName,
+      resultTtl,
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+    }).function;
+
+    if (scaling && this.modelEndpoint) {
+      this.endpointAutoscaling = new EndpointAutoscaling(this, 'Autoscaling', {
+        endpoint: this.modelEndpoint,
+        queue: this.queue,
+        scaling,
+        backlogPerInstance: scaling.backlogPerInstance ?? batchSize,
+      });
+    }
 
     const operations = new PipelineOperations(this, 'Operations', {
       queue: this.queue,
       dlq: this.dlq,
+      intakeQueue: this.intakeQueue,
       function: this.function,
-      serviceName,
+      serviceName: this.serviceName,
       oldestRequestAgeThreshold:
         props.oldestRequestAgeAlarmThreshold ??
-        Duration.seconds(2 * (batchingWindow.toSeconds() + timeout.toSeconds())),
+        defaultOldestRequestAgeThreshold(batchingWindow, timeout, maxReceiveCount),
+      // Local mode: the emulators' CloudFormation rejects metric-math alarms.
+      modelErrorRatePercent: props.localSageMakerRuntimeUrl
+        ? undefined
+        : (props.modelErrorRateAlarmPercent ?? 5),
+      endpoint: this.modelEndpoint
+        ? {
+            endpointName,
+            variantName: this.modelEndpoint.variantName,
+            latencyThreshold: props.endpointLatencyAlarmThreshold ?? Duration.seconds(30),
+          }
+        : undefined,
       alarmTopic: props.alarmTopic,
     });
     this.alarms = operations.alarms;
     this.dashboard = operations.dashboard;
+
+    Tags.of(this).add(pipelineTagKey, this.serviceName);
+    for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(this).add(key, value);
   }
 }

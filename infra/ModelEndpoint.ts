@@ -1,8 +1,47 @@
-import { ArnFormat, Aws, type CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Aws,
+  type CfnResource,
+  type Duration,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { hasLocalInstanceStorage } from './instanceStorage.js';
+
+/** Default instance type of a created endpoint: one NVIDIA A10G GPU, local NVMe storage. */
+export const defaultInstanceType = 'ml.g5.xlarge';
+
+/** Where a created endpoint's instances run: subnets and security groups of a VPC. */
+export interface ModelEndpointVpc {
+  /** The VPC. The model needs a route to S3 and ECR from it (VPC endpoints or a NAT gateway). */
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the instances. @default the VPC's private subnets */
+  readonly subnets?: ec2.SubnetSelection;
+  /** Security groups of the instances. @default one new group, egress only */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/** Backlog-driven Application Auto Scaling of a created endpoint's instance count. */
+export interface EndpointScaling {
+  /** Fewest instances (at least 1: a real-time variant without inference components cannot run on 0). */
+  readonly minInstances: number;
+  /** Most instances. */
+  readonly maxInstances: number;
+  /**
+   * Outstanding requests (visible + in flight on the request queue) one instance should
+   * face; the desired count is backlog / backlogPerInstance, rounded up.
+   * @default the pipeline's batchSize
+   */
+  readonly backlogPerInstance?: number;
+  /** Wait after a scaling activity before the next one. @default 5 minutes */
+  readonly cooldown?: Duration;
+}
 
 /** A model to serve on a new real-time endpoint. */
 export interface ModelEndpointProps {
@@ -24,6 +63,21 @@ export interface ModelEndpointProps {
   readonly instanceCount?: number;
   /** Environment of the inference container. @default none */
   readonly environment?: Record<string, string>;
+  /**
+   * KMS key for the instances' EBS storage volume. Not allowed for instance types with
+   * local NVMe storage (ml.g4dn, ml.g5, ml.g6, ml.p4d, ml.p5, every `*d` type), which
+   * SageMaker encrypts with a hardware module.
+   * @default a new key with rotation for EBS-backed types; none for NVMe types
+   */
+  readonly volumeKey?: kms.IKey;
+  /** Run the model's instances in a VPC. @default SageMaker's managed network */
+  readonly vpc?: ModelEndpointVpc;
+  /**
+   * Scale the instance count on the request backlog (applied by the BatchingPipeline,
+   * which owns the queue). `instanceCount` is then the initial count.
+   * @default a fixed instanceCount
+   */
+  readonly scaling?: EndpointScaling;
 }
 
 /** Splits `s3://bucket/key` into its ARN (the object only, never the bucket's other keys). */
@@ -54,18 +108,32 @@ export class ModelEndpoint extends Construct {
   readonly endpointName: string;
   /** The execution role SageMaker assumes to run the model. */
   readonly executionRole: iam.Role;
-  /** Encrypts the endpoint's ML storage volume. */
-  readonly key: kms.Key;
+  /** Encrypts the endpoint's ML storage volume; undefined for instance types with local NVMe storage. */
+  readonly key?: kms.IKey;
   readonly endpoint: sagemaker.CfnEndpoint;
+  /** The production variant's name (for its CloudWatch metrics and scaling). */
+  readonly variantName = 'AllTraffic';
+  /** The instances' security groups, when in a VPC. */
+  readonly securityGroups: ec2.ISecurityGroup[] = [];
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.endpointName = props.endpointName;
-    this.key = new kms.Key(this, 'Key', {
-      enableKeyRotation: true,
-      description: `Encrypts the storage volume of SageMaker endpoint ${props.endpointName}`,
-    });
+    const instanceType = props.instanceType ?? defaultInstanceType;
+    const nvme = hasLocalInstanceStorage(instanceType);
+    if (nvme && props.volumeKey) {
+      throw new Error(
+        `${instanceType} has local NVMe storage, which SageMaker encrypts with a hardware module: CreateEndpointConfig rejects a KmsKeyId for it. Remove volumeKey or pick an EBS-backed instance type.`,
+      );
+    }
+    this.key = nvme
+      ? undefined
+      : (props.volumeKey ??
+        new kms.Key(this, 'Key', {
+          enableKeyRotation: true,
+          description: `Encrypts the storage volume of SageMaker endpoint ${props.endpointName}`,
+        }));
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Runs the model of SageMaker endpoint ${props.endpointName}`,
@@ -115,13 +183,14 @@ export class ModelEndpoint extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
       }),
     );
-    this.key.grant(
+    this.key?.grant(
       role,
       'kms:Decrypt',
       'kms:GenerateDataKey',
       'kms:CreateGrant',
       'kms:DescribeKey',
     );
+    const vpcConfig = props.vpc ? this.placeInVpc(props.vpc, role) : undefined;
 
     const model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: role.roleArn,
@@ -130,17 +199,20 @@ export class ModelEndpoint extends Construct {
         modelDataUrl: props.modelDataUrl,
         environment: props.environment,
       },
+      vpcConfig,
     });
     // SageMaker checks access to the artifact at CreateModel: wait for the policy, not just the role.
-    model.addDependency(role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource);
+    model.addResourceDependency(
+      role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource,
+    );
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
-      kmsKeyId: this.key.keyArn,
+      kmsKeyId: this.key?.keyArn,
       productionVariants: [
         {
           modelName: model.attrModelName,
-          variantName: 'AllTraffic',
-          initialInstanceCount: props.instanceCount ?? 1,
-          instanceType: props.instanceType ?? 'ml.g5.xlarge',
+          variantName: this.variantName,
+          initialInstanceCount: props.instanceCount ?? props.scaling?.minInstances ?? 1,
+          instanceType,
           initialVariantWeight: 1,
         },
       ],
@@ -153,8 +225,15 @@ export class ModelEndpoint extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires "*"); cloudwatch:PutMetricData has none either and is limited by a condition to the /aws/sagemaker/Endpoints namespace.',
+        'ecr:GetAuthorizationToken and the ec2:Describe* calls SageMaker makes for VPC placement have no resource-level permissions (AWS requires "*"); cloudwatch:PutMetricData has none either and is limited by a condition to the /aws/sagemaker/Endpoints namespace.',
     });
+    if (props.vpc) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:network-interface/*]`,
+        reason:
+          'SageMaker creates the network interfaces of the endpoint in the given subnets and security groups at run time; their ids are unknown before.',
+      });
+    }
     // cdk-nag names the finding by the ARN as synthesized: pseudo parameters unless the stack has an env.
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
@@ -163,5 +242,59 @@ export class ModelEndpoint extends Construct {
       reason:
         "The trailing ':*' covers the log streams of this endpoint's own log group, whose names SageMaker chooses at run time.",
     });
+  }
+
+  /**
+   * The model's VpcConfig, and the network-interface permissions SageMaker needs to place
+   * instances in these subnets and security groups.
+   */
+  private placeInVpc(placement: ModelEndpointVpc, role: iam.Role) {
+    const subnets = placement.vpc.selectSubnets(
+      placement.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    ).subnets;
+    const groups = placement.securityGroups ?? [
+      new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: placement.vpc,
+        description: `SageMaker endpoint ${this.endpointName}: egress only`,
+        allowAllOutbound: true,
+      }),
+    ];
+    this.securityGroups.push(...groups);
+    const stack = Stack.of(this);
+    const ec2Arn = (resource: string, name: string) =>
+      stack.formatArn({ service: 'ec2', resource, resourceName: name });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission'],
+        resources: [
+          ...subnets.map((s) => ec2Arn('subnet', s.subnetId)),
+          ...groups.map((g) => ec2Arn('security-group', g.securityGroupId)),
+          ec2Arn('network-interface', '*'),
+        ],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+        resources: [ec2Arn('network-interface', '*')],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        // Describe calls have no resource-level permissions.
+        actions: [
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeDhcpOptions',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }),
+    );
+    return {
+      subnets: subnets.map((s) => s.subnetId),
+      securityGroupIds: groups.map((g) => g.securityGroupId),
+    };
   }
 }

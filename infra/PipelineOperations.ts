@@ -5,27 +5,63 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MetricName, metricsNamespace } from '../lib/telemetry.js';
+import {
+  MetricName,
+  type MetricNameValue,
+  metricsNamespace,
+  serviceDimension,
+} from '../lib/metricNames.js';
+
+/** The created endpoint whose own metrics are watched. */
+export interface WatchedEndpoint {
+  readonly endpointName: string;
+  readonly variantName: string;
+  /** p90 model latency that raises an alarm. */
+  readonly latencyThreshold: Duration;
+}
 
 /** What {@link PipelineOperations} watches. */
 export interface PipelineOperationsProps {
   readonly queue: sqs.IQueue;
   readonly dlq: sqs.IQueue;
+  /** The queue SQS's redrive fills and the finalizer empties. */
+  readonly intakeQueue: sqs.IQueue;
   readonly function: lambda.IFunction;
   /** The `service` dimension of the batcher's metrics. */
   readonly serviceName: string;
   /** Age of the oldest request that raises an alarm. */
   readonly oldestRequestAgeThreshold: Duration;
+  /**
+   * ModelErrors / ModelInvocations, in percent over 5 minutes, that raises an alarm;
+   * undefined: no such alarm (local mode: the emulators' CloudFormation has no metric-math
+   * alarms).
+   */
+  readonly modelErrorRatePercent: number | undefined;
+  /** The created endpoint, in created mode. @default none: the endpoint is someone else's to watch */
+  readonly endpoint?: WatchedEndpoint;
   /** Where alarms notify. @default no action */
   readonly alarmTopic?: sns.ITopic;
 }
 
 /** The pipeline's alarms, by what they watch. */
 export interface PipelineAlarms {
-  readonly dlqNotEmpty: cloudwatch.Alarm;
+  /** New dead letters the requests caused themselves (INVALID_REQUEST, EXPIRED): a producer problem. */
+  readonly clientFailures: cloudwatch.Alarm;
+  /** New dead letters the pipeline or model caused (MODEL_*, RETRIES_EXHAUSTED, OUTPUT_TOO_LARGE, UNPROCESSED). */
+  readonly pipelineFailures: cloudwatch.Alarm;
   readonly oldestRequestAge: cloudwatch.Alarm;
+  /** Messages SQS moved by itself wait unrecorded: the finalizer is failing. */
+  readonly unfinalized: cloudwatch.Alarm;
+  /** The circuit breaker opened: endpoint missing or access denied. */
+  readonly systemicErrors: cloudwatch.Alarm;
+  /** Absent in local mode only. */
+  readonly modelErrorRate?: cloudwatch.Alarm;
   readonly functionErrors: cloudwatch.Alarm;
   readonly functionThrottles: cloudwatch.Alarm;
+  /** Created mode only: the endpoint's own 5xx answers. */
+  readonly endpointErrors?: cloudwatch.Alarm;
+  /** Created mode only: the endpoint's own model latency. */
+  readonly endpointLatency?: cloudwatch.Alarm;
 }
 
 /** CloudWatch alarms and a dashboard for one batching pipeline. */
@@ -36,6 +72,7 @@ export class PipelineOperations extends Construct {
   constructor(scope: Construct, id: string, props: PipelineOperationsProps) {
     super(scope, id);
     const minute = Duration.minutes(1);
+    const fiveMinutes = Duration.minutes(5);
     const alarm = (
       name: string,
       metric: cloudwatch.IMetric,
@@ -50,25 +87,94 @@ export class PipelineOperations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-      if (props.alarmTopic) created.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+      if (props.alarmTopic) {
+        const action = new actions.SnsAction(props.alarmTopic);
+        created.addAlarmAction(action);
+        created.addOkAction(action);
+      }
       return created;
     };
+    // The batcher's own metrics: this pipeline's service dimension only.
+    // Alarm metrics carry no label: a labelled metric turns the alarm into a metric-math one.
+    const custom = (
+      name: MetricNameValue,
+      statistic: string,
+      label?: string,
+      period: Duration = minute,
+    ) =>
+      new cloudwatch.Metric({
+        namespace: metricsNamespace,
+        metricName: name,
+        dimensionsMap: { [serviceDimension]: props.serviceName },
+        statistic,
+        period,
+        label,
+      });
+    const endpointMetric = (name: string, statistic: string, period: Duration = minute) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName: name,
+        dimensionsMap: {
+          EndpointName: props.endpoint!.endpointName,
+          VariantName: props.endpoint!.variantName,
+        },
+        statistic,
+        period,
+      });
+    const modelErrorRate = new cloudwatch.MathExpression({
+      expression: 'IF(calls > 0, 100 * errors / calls, 0)',
+      usingMetrics: {
+        errors: custom(MetricName.modelErrors, 'Sum', 'model errors', fiveMinutes),
+        calls: custom(MetricName.modelInvocations, 'Sum', 'model calls', fiveMinutes),
+      },
+      period: fiveMinutes,
+      label: 'model error rate (%)',
+    });
+
     this.alarms = {
-      dlqNotEmpty: alarm(
-        'DlqNotEmpty',
-        props.dlq.metricApproximateNumberOfMessagesVisible({
-          period: minute,
-          statistic: 'Maximum',
-        }),
+      clientFailures: alarm(
+        'ClientFailures',
+        custom(MetricName.clientFailures, 'Sum', undefined, fiveMinutes),
         0,
-        'Requests failed for good and wait in the dead-letter queue: inspect with `sagebatch dlq list`.',
+        'Requests failed for good because of themselves (INVALID_REQUEST, EXPIRED) and went to the dead-letter queue: check the producers. `sagebatch dlq list` shows them.',
+      ),
+      pipelineFailures: alarm(
+        'PipelineFailures',
+        custom(MetricName.pipelineFailures, 'Sum', undefined, fiveMinutes),
+        0,
+        'Requests failed for good because of the model or the pipeline (MODEL_*, RETRIES_EXHAUSTED, OUTPUT_TOO_LARGE, UNPROCESSED) and went to the dead-letter queue. Fix the cause, then `sagebatch dlq redrive`.',
       ),
       oldestRequestAge: alarm(
         'OldestRequestAge',
         props.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
         props.oldestRequestAgeThreshold.toSeconds(),
-        `A request waited longer than ${props.oldestRequestAgeThreshold.toSeconds()} s (2 x (window + timeout)): the batcher is not keeping up or is failing.`,
+        `A request waited longer than ${props.oldestRequestAgeThreshold.toSeconds()} s, more than every retry with its backoff takes: the batcher is not keeping up or is failing.`,
       ),
+      unfinalized: alarm(
+        'Unfinalized',
+        props.intakeQueue.metricApproximateAgeOfOldestMessage({
+          period: minute,
+          statistic: 'Maximum',
+        }),
+        600,
+        'Requests SQS moved off the request queue have waited more than 10 minutes for the finalizer to record them (FAILED / UNPROCESSED): check the finalizer function.',
+      ),
+      systemicErrors: alarm(
+        'SystemicErrors',
+        custom(MetricName.systemicErrors, 'Sum'),
+        0,
+        'The batcher stopped calling the endpoint: it is missing or access is denied. Check the endpoint name, its status and the function role.',
+      ),
+      ...(props.modelErrorRatePercent === undefined
+        ? {}
+        : {
+            modelErrorRate: alarm(
+              'ModelErrorRate',
+              modelErrorRate,
+              props.modelErrorRatePercent,
+              `More than ${props.modelErrorRatePercent}% of model calls were answered with an error over 5 minutes.`,
+            ),
+          }),
       functionErrors: alarm(
         'FunctionErrors',
         props.function.metricErrors({ period: minute, statistic: 'Sum' }),
@@ -81,77 +187,119 @@ export class PipelineOperations extends Construct {
         0,
         'The batcher function was throttled: raise the account concurrency or lower maxConcurrency.',
       ),
+      ...(props.endpoint
+        ? {
+            endpointErrors: alarm(
+              'EndpointErrors',
+              endpointMetric('Invocation5XXErrors', 'Sum', fiveMinutes),
+              0,
+              `SageMaker endpoint ${props.endpoint.endpointName} answered with 5xx errors.`,
+            ),
+            endpointLatency: alarm(
+              'EndpointLatency',
+              // SageMaker reports ModelLatency in microseconds.
+              endpointMetric('ModelLatency', 'p90', fiveMinutes),
+              props.endpoint.latencyThreshold.toMilliseconds() * 1_000,
+              `p90 model latency of endpoint ${props.endpoint.endpointName} over ${props.endpoint.latencyThreshold.toSeconds()} s: the model is overloaded or near the 60 s InvokeEndpoint limit.`,
+            ),
+          }
+        : {}),
     };
 
-    const custom = (name: string, statistic: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: metricsNamespace,
-        metricName: name,
-        dimensionsMap: { service: props.serviceName },
-        statistic,
-        period: minute,
-        label,
-      });
+    const widgets: cloudwatch.IWidget[][] = [
+      [
+        new cloudwatch.GraphWidget({
+          title: 'Request queue depth',
+          left: [
+            props.queue.metricApproximateNumberOfMessagesVisible({
+              period: minute,
+              label: 'visible',
+            }),
+            props.queue.metricApproximateNumberOfMessagesNotVisible({
+              period: minute,
+              label: 'in flight',
+            }),
+          ],
+          right: [
+            props.dlq.metricApproximateNumberOfMessagesVisible({ period: minute, label: 'DLQ' }),
+          ],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Age of oldest request (s)',
+          left: [
+            props.queue.metricApproximateAgeOfOldestMessage({
+              period: minute,
+              statistic: 'Maximum',
+            }),
+          ],
+          leftAnnotations: [{ value: props.oldestRequestAgeThreshold.toSeconds(), label: 'alarm' }],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Items per model call',
+          left: [
+            custom(MetricName.itemsPerInvocation, 'Average', 'mean'),
+            custom(MetricName.itemsPerInvocation, 'Maximum', 'max'),
+          ],
+        }),
+      ],
+      [
+        new cloudwatch.GraphWidget({
+          title: 'Model latency (ms)',
+          left: [
+            custom(MetricName.modelLatency, 'p50', 'p50'),
+            custom(MetricName.modelLatency, 'p95', 'p95'),
+          ],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Outcomes',
+          stacked: true,
+          left: [
+            custom(MetricName.succeeded, 'Sum', 'succeeded'),
+            custom(MetricName.failed, 'Sum', 'failed'),
+            custom(MetricName.retried, 'Sum', 'retried'),
+            custom(MetricName.duplicates, 'Sum', 'duplicates'),
+          ],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Model calls vs records',
+          left: [
+            custom(MetricName.records, 'Sum', 'records'),
+            custom(MetricName.modelInvocations, 'Sum', 'model calls'),
+          ],
+        }),
+      ],
+      [
+        new cloudwatch.GraphWidget({
+          title: 'New dead letters: client vs pipeline',
+          stacked: true,
+          left: [
+            custom(MetricName.clientFailures, 'Sum', 'client (invalid, expired)', fiveMinutes),
+            custom(MetricName.pipelineFailures, 'Sum', 'pipeline (model, retries)', fiveMinutes),
+          ],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Model errors',
+          left: [modelErrorRate],
+          right: [custom(MetricName.systemicErrors, 'Sum', 'systemic (circuit open)')],
+        }),
+      ],
+    ];
+    if (props.endpoint) {
+      widgets.push([
+        new cloudwatch.GraphWidget({
+          title: `Endpoint ${props.endpoint.endpointName}`,
+          left: [
+            endpointMetric('Invocations', 'Sum'),
+            endpointMetric('Invocation5XXErrors', 'Sum'),
+            endpointMetric('Invocation4XXErrors', 'Sum'),
+          ],
+          right: [endpointMetric('ModelLatency', 'p90')],
+        }),
+      ]);
+    }
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
-      widgets: [
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Request queue depth',
-            left: [
-              props.queue.metricApproximateNumberOfMessagesVisible({
-                period: minute,
-                label: 'visible',
-              }),
-            ],
-            right: [
-              props.dlq.metricApproximateNumberOfMessagesVisible({ period: minute, label: 'DLQ' }),
-            ],
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Age of oldest request (s)',
-            left: [
-              props.queue.metricApproximateAgeOfOldestMessage({
-                period: minute,
-                statistic: 'Maximum',
-              }),
-            ],
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Items per model call',
-            left: [
-              custom(MetricName.itemsPerInvocation, 'Average', 'mean'),
-              custom(MetricName.itemsPerInvocation, 'Maximum', 'max'),
-            ],
-          }),
-        ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Model latency (ms)',
-            left: [
-              custom(MetricName.modelLatency, 'p50', 'p50'),
-              custom(MetricName.modelLatency, 'p95', 'p95'),
-            ],
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Outcomes',
-            stacked: true,
-            left: [
-              custom(MetricName.succeeded, 'Sum', 'succeeded'),
-              custom(MetricName.failed, 'Sum', 'failed'),
-              custom(MetricName.retried, 'Sum', 'retried'),
-              custom(MetricName.duplicates, 'Sum', 'duplicates'),
-            ],
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Model calls vs records',
-            left: [
-              custom(MetricName.records, 'Sum', 'records'),
-              custom(MetricName.modelInvocations, 'Sum', 'model calls'),
-            ],
-          }),
-        ],
-      ],
+      widgets,
     });
   }
 }

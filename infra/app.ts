@@ -12,6 +12,8 @@ const app = new App();
 const config = readAppConfig((key) => app.node.tryGetContext(key));
 new SagebatchStack(app, config.stackName, {
   pipeline: config.pipeline,
+  alarms: config.alarms,
+  encryptionKeyArn: config.encryptionKeyArn,
   description: 'sagebatch: batched SageMaker inference through SQS, Lambda and DynamoDB',
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

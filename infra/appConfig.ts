@@ -1,5 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { BatchingPipelineProps } from './BatchingPipeline.js';
+import type { AlarmDestination } from './SagebatchStack.js';
 
 /** Reads a CDK context value (from cdk.json or `-c key=value`). */
 export type ContextReader = (key: string) => unknown;
@@ -22,6 +24,9 @@ export interface AppConfig {
   readonly stackName: string;
   readonly local: boolean;
   readonly pipeline: BatchingPipelineProps;
+  readonly alarms: AlarmDestination;
+  /** ARN of a customer-managed KMS key for the queues and the table. */
+  readonly encryptionKeyArn?: string;
 }
 
 /**
@@ -32,6 +37,8 @@ export interface AppConfig {
 export function readAppConfig(read: ContextReader): AppConfig {
   const local = String(read('sagebatch:local') ?? 'false') === 'true';
   const imageUri = text(read, 'sagebatch:imageUri');
+  const minInstances = number(read, 'sagebatch:minInstances');
+  const maxInstances = number(read, 'sagebatch:maxInstances');
   const seconds = (key: string) => {
     const value = number(read, key);
     return value === undefined ? undefined : Duration.seconds(value);
@@ -45,6 +52,14 @@ export function readAppConfig(read: ContextReader): AppConfig {
           modelDataUrl: text(read, 'sagebatch:modelDataUrl') ?? '',
           instanceType: text(read, 'sagebatch:instanceType'),
           instanceCount: number(read, 'sagebatch:instanceCount'),
+          scaling:
+            maxInstances === undefined
+              ? undefined
+              : {
+                  minInstances: minInstances ?? 1,
+                  maxInstances,
+                  backlogPerInstance: number(read, 'sagebatch:backlogPerInstance'),
+                },
         }
       : undefined,
     batchSize: number(read, 'sagebatch:batchSize'),
@@ -58,14 +73,25 @@ export function readAppConfig(read: ContextReader): AppConfig {
       read,
       'sagebatch:modelBatchPacking',
     ) as BatchingPipelineProps['modelBatchPacking'],
+    // Checked by the construct with the function's own schema: a typo fails the synth.
     codec: text(read, 'sagebatch:codec') as BatchingPipelineProps['codec'],
     maxReceiveCount: number(read, 'sagebatch:maxReceiveCount'),
     timeout: seconds('sagebatch:timeoutSeconds'),
     memorySize: number(read, 'sagebatch:memorySize'),
+    tracing: String(read('sagebatch:tracing') ?? 'false') === 'true' ? Tracing.ACTIVE : undefined,
     localSageMakerRuntimeUrl: local
       ? (text(read, 'sagebatch:localSageMakerRuntimeUrl') ?? 'http://127.0.0.1:8080')
       : undefined,
     tableRemovalPolicy: local ? RemovalPolicy.DESTROY : undefined,
   };
-  return { stackName: text(read, 'sagebatch:stackName') ?? 'Sagebatch', local, pipeline };
+  return {
+    stackName: text(read, 'sagebatch:stackName') ?? 'Sagebatch',
+    local,
+    pipeline,
+    alarms: {
+      email: text(read, 'sagebatch:alarmEmail'),
+      topicArn: text(read, 'sagebatch:alarmTopicArn'),
+    },
+    encryptionKeyArn: text(read, 'sagebatch:encryptionKeyArn'),
+  };
 }

@@ -1,48 +1,54 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { AwsLimits } from '../lib/limits.js';
-import { packings } from '../lib/planner.js';
+import type { IConstruct } from 'constructs';
+import {
+  type BatcherConfig,
+  checkSettings,
+  type PropSettingKey,
+  type PropSettings,
+  propSettingKeys,
+} from '../lib/config.js';
+import { totalRedeliveryDelaySeconds } from '../lib/redeliveryBackoff.js';
 
-/** The resolved numbers {@link validatePipelineProps} checks. */
+/** The resolved infrastructure settings {@link validatePipelineProps} checks. */
 export interface PipelineLimitsInput {
   readonly batchSize: number;
   readonly batchingWindow: Duration;
   readonly maxConcurrency: number | undefined;
-  readonly fifo: boolean;
   readonly timeout: Duration;
   readonly visibilityTimeout: Duration;
   readonly memorySize: number;
-  readonly modelBatchMaxItems: number;
-  readonly modelBatchMaxBytes: number;
-  readonly modelParallelism: number;
-  readonly modelBatchMaxTokens: number;
-  readonly modelBatchPacking: string;
-  readonly maxInputBytes: number;
-  readonly maxReceiveCount: number;
   readonly resultTtl: Duration;
+}
+
+/** Invalid BatchingPipeline props: every problem found, with the construct's path. */
+export class PipelinePropsError extends Error {
+  /** Path of the construct in the app, e.g. `Sagebatch/Pipeline`. */
+  readonly path: string;
+  readonly problems: readonly string[];
+
+  constructor(path: string, problems: readonly string[]) {
+    super(`Invalid BatchingPipeline props at ${path}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'PipelinePropsError';
+    this.path = path;
+    this.problems = problems;
+  }
 }
 
 const isInt = (value: number, min: number, max: number) =>
   Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
 
 /**
- * Checks the pipeline's settings against the AWS limits they meet. Every problem is
- * collected and returned, so a user fixes them all in one round.
+ * Checks the event source, function and queue settings against the AWS limits they meet.
+ * Every problem is collected and returned, so a user fixes them all in one round.
  */
 export function validatePipelineProps(p: PipelineLimitsInput): string[] {
   const problems: string[] = [];
   const windowS = p.batchingWindow.toSeconds();
   const timeoutS = p.timeout.toSeconds();
-  if (!isInt(p.batchSize, 1, p.fifo ? 10 : 10_000)) {
-    problems.push(
-      `batchSize must be an integer from 1 to ${p.fifo ? '10 for a FIFO queue' : '10000'} (got ${p.batchSize})`,
-    );
+  if (!isInt(p.batchSize, 1, 10_000)) {
+    problems.push(`batchSize must be an integer from 1 to 10000 (got ${p.batchSize})`);
   }
-  if (p.fifo && windowS > 0) {
-    problems.push(
-      `batchingWindow must be 0 for a FIFO queue: FIFO event sources have no batching window (got ${windowS} s)`,
-    );
-  }
-  if (!p.fifo && p.batchSize > 10 && windowS < 1) {
+  if (p.batchSize > 10 && windowS < 1) {
     problems.push(
       `batchSize ${p.batchSize} > 10 needs a batchingWindow of at least 1 second (got ${windowS} s)`,
     );
@@ -63,40 +69,61 @@ export function validatePipelineProps(p: PipelineLimitsInput): string[] {
     problems.push('visibilityTimeout must be at most 12 hours');
   if (!isInt(p.memorySize, 128, 10_240))
     problems.push(`memorySize must be from 128 to 10240 MB (got ${p.memorySize})`);
-  if (!isInt(p.modelBatchMaxItems, 1, 10_000)) {
-    problems.push(
-      `modelBatchMaxItems must be an integer from 1 to 10000 (got ${p.modelBatchMaxItems})`,
-    );
-  }
-  if (!isInt(p.modelBatchMaxBytes, 1_024, AwsLimits.invokeEndpointMaxBodyBytes)) {
-    problems.push(
-      `modelBatchMaxBytes must be from 1024 to ${AwsLimits.invokeEndpointMaxBodyBytes} (the InvokeEndpoint limit) (got ${p.modelBatchMaxBytes})`,
-    );
-  }
-  if (!isInt(p.modelBatchMaxTokens, 1, 100_000_000)) {
-    problems.push(
-      `modelBatchMaxTokens must be an integer from 1 to 100000000 (got ${p.modelBatchMaxTokens})`,
-    );
-  }
-  if (!(packings as readonly string[]).includes(p.modelBatchPacking)) {
-    problems.push(
-      `modelBatchPacking must be one of ${packings.join(', ')} (got ${p.modelBatchPacking})`,
-    );
-  }
-  if (!isInt(p.modelParallelism, 1, 64))
-    problems.push(`modelParallelism must be an integer from 1 to 64 (got ${p.modelParallelism})`);
-  if (!isInt(p.maxInputBytes, 1, Math.min(AwsLimits.sqsMaxMessageBytes, p.modelBatchMaxBytes))) {
-    problems.push(
-      `maxInputBytes must be from 1 to min(1 MiB, modelBatchMaxBytes) (got ${p.maxInputBytes})`,
-    );
-  }
-  if (!isInt(p.maxReceiveCount, 1, 1_000))
-    problems.push(`maxReceiveCount must be an integer from 1 to 1000 (got ${p.maxReceiveCount})`);
-  if (p.resultTtl.toSeconds() < 60)
-    problems.push(`resultTtl must be at least 60 seconds (got ${p.resultTtl.toSeconds()} s)`);
   return problems;
+}
+
+/** The function settings a pipeline's props give, checked by the batcher's own schemas. */
+export interface FunctionSettings {
+  /** Every setting with a value (given or default), as the function will read it. */
+  readonly values: Partial<BatcherConfig>;
+  readonly problems: string[];
+}
+
+/**
+ * Checks the props that are batcher settings (and the endpoint name) with the very schemas
+ * `loadConfig` applies at cold start, so a value the function would reject fails at synth.
+ */
+export function checkFunctionSettings(
+  props: PropSettings,
+  endpointName: string | undefined,
+  resultTtl: Duration,
+): FunctionSettings {
+  const raw: Partial<Record<keyof BatcherConfig, unknown>> = {
+    resultTtlSeconds: resultTtl.toSeconds(),
+  };
+  for (const key of propSettingKeys) raw[key] = props[key as PropSettingKey];
+  if (endpointName !== undefined) raw.endpointName = endpointName;
+  const label = (key: keyof BatcherConfig) =>
+    key === 'resultTtlSeconds' ? 'resultTtl (seconds)' : key;
+  return checkSettings(raw, label, { requireAll: false });
+}
+
+/** Throws one {@link PipelinePropsError} when `problems` is not empty. */
+export function throwIfInvalid(scope: IConstruct, problems: readonly string[]): void {
+  if (problems.length > 0) throw new PipelinePropsError(scope.node.path, problems);
 }
 
 /** Default visibility timeout: the AWS guidance of 6 x the function timeout, plus the window. */
 export const defaultVisibilityTimeout = (timeout: Duration, window: Duration) =>
   Duration.seconds(6 * timeout.toSeconds() + window.toSeconds());
+
+/**
+ * How old a request can get while the pipeline works as designed, in seconds: a request
+ * handed back for redelivery on every delivery but its last is delivered maxReceiveCount
+ * times, each gathered for up to the window and processed for up to the timeout, and
+ * waits the redelivery backoff (lib/redeliveryBackoff.ts, applied by the batcher with
+ * ChangeMessageVisibility) between deliveries. One metric period (60 s) is added for the
+ * alarm's granularity. Older than that, requests are stuck: the batcher is failing as a
+ * whole (then the queue's visibility timeout, not the backoff, spaces deliveries) or
+ * cannot keep up.
+ */
+export function defaultOldestRequestAgeThreshold(
+  batchingWindow: Duration,
+  timeout: Duration,
+  maxReceiveCount: number,
+): Duration {
+  const perDelivery = batchingWindow.toSeconds() + timeout.toSeconds();
+  return Duration.seconds(
+    maxReceiveCount * perDelivery + totalRedeliveryDelaySeconds(maxReceiveCount) + 60,
+  );
+}

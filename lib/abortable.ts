@@ -3,7 +3,8 @@
  * SDK's own abortSignal support depends on the HTTP handler; this guard does not, so no
  * awaited call can outlive the function's time budget.
  */
-export function abortable<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T> {
+export function abortable<T>(promise: PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return Promise.resolve(promise);
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));

@@ -1,6 +1,6 @@
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import { chunkBySize } from './chunk.js';
-import type { ErrorInfo } from './errorCodes.js';
+import { type ErrorInfo, maxErrorMessageChars } from './errorCodes.js';
 import { AwsLimits } from './limits.js';
 import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
 
@@ -25,16 +25,13 @@ export const DeadLetterAttribute = {
 
 /** Settings of a {@link DeadLetterPublisher}. */
 export interface DeadLetterPublisherOptions {
-  readonly client: SQSClient;
+  readonly client: Pick<SQSClient, 'send'>;
   readonly queueUrl: string;
   /** Rounds of retries of failed entries, default 3. */
   readonly maxRetryRounds?: number;
   /** First backoff delay between rounds, ms, default 50. */
   readonly retryBaseMs?: number;
 }
-
-/** Long error messages are cut: the attribute is for people, the row keeps the rest. */
-const maxErrorMessageChars = 1_000;
 
 const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
@@ -71,8 +68,14 @@ export class DeadLetterPublisher {
     this.#options = options;
   }
 
-  /** Publishes every letter; returns the source message ids that could not be published. */
-  async publish(letters: readonly DeadLetter[]): Promise<Set<string>> {
+  /**
+   * Publishes every letter; returns the source message ids that could not be published
+   * (including those left unsent when `signal` aborted).
+   */
+  async publish(
+    letters: readonly DeadLetter[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Set<string>> {
     const entries = letters.map((letter) => {
       const attributes = attributesOf(letter);
       return {
@@ -95,6 +98,7 @@ export class DeadLetterPublisher {
           maxRetryRounds,
           retryBaseMs,
           retryMaxMs: 2_000,
+          signal: options.signal,
         });
         for (const entry of unsent) failed.add(entry.letter.sourceMessageId);
       }),

@@ -92,7 +92,19 @@ export async function redriveDeadLetters(
     const sent = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.body })),
+        // The request id rides along as an attribute, so a body without an id keeps the id
+        // its result row and DLQ message were filed under.
+        Entries: batch.map((m, i) => ({
+          Id: String(i),
+          MessageBody: m.body,
+          ...(m.requestId === undefined
+            ? {}
+            : {
+                MessageAttributes: {
+                  [DeadLetterAttribute.requestId]: { DataType: 'String', StringValue: m.requestId },
+                },
+              }),
+        })),
       }),
     );
     const ok = new Set((sent.Successful ?? []).map((s) => Number(s.Id)));

@@ -4,10 +4,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from './clock.js';
 import { getCodec } from './codecs/index.js';
 import type { BatcherConfig } from './config.js';
 import { DeadLetterPublisher } from './deadLetterPublisher.js';
 import { ModelInvoker } from './modelInvoker.js';
+import { RequestQueue } from './requestQueue.js';
 import { ResultStore } from './resultStore.js';
 import { createTelemetry } from './telemetry.js';
 
@@ -17,16 +19,21 @@ export interface BatcherDependencies {
   readonly invoker: Pick<ModelInvoker, 'invoke'>;
   readonly store: Pick<ResultStore, 'findSucceeded' | 'write'>;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
+  readonly requestQueue: Pick<RequestQueue, 'changeVisibility' | 'requeue'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Time source (tests inject a virtual one); default the wall clock. */
+  readonly clock?: Clock;
 }
 
 /** The model invoker the config describes, calling the endpoint through `client`. */
 export function createModelInvoker(
   config: BatcherConfig,
-  client: SageMakerRuntimeClient,
+  client: Pick<SageMakerRuntimeClient, 'send'>,
+  clock: Clock = systemClock,
 ): ModelInvoker {
   return new ModelInvoker({
+    clock,
     client,
     endpointName: config.endpointName,
     codec: getCodec(config.codec),
@@ -42,15 +49,20 @@ export function createModelInvoker(
  * own retries are off (`maxAttempts: 1`): the invoker retries inside the invocation's
  * time budget, which the SDK cannot see.
  */
-export function createDependencies(config: BatcherConfig): BatcherDependencies {
+export function createDependencies(
+  config: BatcherConfig,
+  telemetry: Pick<BatcherDependencies, 'logger' | 'metrics'> = createTelemetry(),
+): BatcherDependencies {
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
+  const sqs = new SQSClient({});
   return {
     config,
     invoker: createModelInvoker(config, new SageMakerRuntimeClient({ maxAttempts: 1 })),
     store: new ResultStore({ client: dynamo, tableName: config.resultsTableName }),
-    deadLetters: new DeadLetterPublisher({ client: new SQSClient({}), queueUrl: config.dlqUrl }),
-    ...createTelemetry(),
+    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl }),
+    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl }),
+    ...telemetry,
   };
 }

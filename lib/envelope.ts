@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { ErrorCode, type ErrorInfo } from './errorCodes.js';
+import { ErrorCode, type ErrorInfo, errorInfo } from './errorCodes.js';
+import { rawMember } from './jsonText.js';
 
 /** A validated request, ready to be planned into a model batch. */
 export interface InferenceRequest {
   /** Result key: the envelope's `id`, else the SQS message id. */
   readonly id: string;
-  /** The item the model sees, as JSON text (serialized exactly once). */
+  /** The item the model sees: the body's own JSON text for `input`, compacted, never reserialized. */
   readonly inputJson: string;
   /** UTF-8 byte length of {@link inputJson}. */
   readonly inputBytes: number;
@@ -45,15 +46,21 @@ const envelopeSchema = z.strictObject({
 const invalid = (id: string, message: string): EnvelopeResult => ({
   ok: false,
   id,
-  error: { code: ErrorCode.INVALID_REQUEST, message },
+  error: errorInfo(ErrorCode.INVALID_REQUEST, message),
 });
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Parses and validates one request body: `{ "id"?: string, "input": any, "deadline"?: epoch ms }`.
  *
- * Never throws: a bad body is an `INVALID_REQUEST`, a past deadline `EXPIRED`, each with a
- * message that says what to fix. The result is keyed by the envelope's id when it is
- * valid, else by `messageId`.
+ * Never throws, for any body SQS can carry: a bad body is an `INVALID_REQUEST`, a past
+ * deadline `EXPIRED`, each with a message that says what to fix. The result is keyed by the
+ * envelope's id when it is valid, else by `fallbackId` (the SQS message id, or the id a
+ * requeued message carries). The input reaches the model as the exact JSON text sent
+ * (numbers beyond double precision included); nothing here recurses into it, so depth is
+ * no hazard.
  *
  * @example
  * ```ts
@@ -63,29 +70,26 @@ const invalid = (id: string, message: string): EnvelopeResult => ({
  */
 export function parseEnvelope(
   body: string,
-  messageId: string,
+  fallbackId: string,
   options: EnvelopeOptions,
 ): EnvelopeResult {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(body); // V8's JSON parser is iterative: any depth is safe here
   } catch {
-    return invalid(messageId, 'body is not valid JSON; send {"input": ...}');
+    return invalid(fallbackId, 'body is not valid JSON; send {"input": ...}');
   }
+  if (!isPlainObject(json)) return invalid(fallbackId, 'body must be a JSON object {"input": ...}');
+  // The schema looks at the top-level members only; it never walks into `input`.
   const parsed = envelopeSchema.safeParse(json);
   if (!parsed.success) {
-    const rawId = (json as { id?: unknown } | null)?.id;
-    const id = typeof rawId === 'string' && requestIdPattern.test(rawId) ? rawId : messageId;
-    const first = parsed.error.issues[0];
+    const rawId = json.id;
+    const id = typeof rawId === 'string' && requestIdPattern.test(rawId) ? rawId : fallbackId;
     // Every issue, so a misspelt field shows as both "input is required" and the stray key.
-    const message =
-      first?.code === 'invalid_type' && first.path.length === 0
-        ? 'body must be a JSON object {"input": ...}'
-        : parsed.error.issues.map((issue) => issue.message).join('; ');
-    return invalid(id, message);
+    return invalid(id, parsed.error.issues.map((issue) => issue.message).join('; '));
   }
-  const { id = messageId, input, deadline } = parsed.data;
-  const inputJson = JSON.stringify(input);
+  const { id = fallbackId, deadline } = parsed.data;
+  const inputJson = rawMember(body, 'input') ?? 'null';
   const inputBytes = Buffer.byteLength(inputJson);
   if (inputBytes > options.maxInputBytes) {
     return invalid(
@@ -94,14 +98,18 @@ export function parseEnvelope(
     );
   }
   if (deadline !== undefined && deadline <= options.now) {
-    return {
-      ok: false,
-      id,
-      error: {
-        code: ErrorCode.EXPIRED,
-        message: `deadline ${new Date(deadline).toISOString()} passed before the request reached the model`,
-      },
-    };
+    return { ok: false, id, error: expiredError(deadline) };
   }
   return { ok: true, request: { id, inputJson, inputBytes, deadline } };
+}
+
+/** The error of a request whose deadline passed before the model answered it. */
+export function expiredError(deadline: number): ErrorInfo {
+  const when = Number.isFinite(new Date(deadline).getTime())
+    ? new Date(deadline).toISOString()
+    : String(deadline);
+  return errorInfo(
+    ErrorCode.EXPIRED,
+    `deadline ${when} passed before the request reached the model`,
+  );
 }

@@ -27,22 +27,46 @@ export class DecodeError extends SagebatchError {
 }
 
 /**
- * How a failed model call should be handled:
- * - `transient`: may succeed if tried again (throttling, 5xx, timeouts, network);
- * - `rejected`: the model refused the request (4xx): bisect to find the culprit;
- * - `bad-response`: the answer was undecodable or had the wrong item count: bisect.
+ * Where a failed model call's error came from, which decides what to do next:
+ * - `unavailable`: the service or endpoint is busy or briefly unreachable (throttling, 429,
+ *   503, ModelNotReady, SageMaker's own 500, network): retry with backoff, never split;
+ * - `model-error`: the model answered with a server error (5xx ModelError) or did not answer
+ *   in time: retry briefly, then split, since one bad input or a batch too large for the
+ *   model's memory or the 60 s limit is the usual cause;
+ * - `rejected`: the model refused the input (4xx ModelError): split to find the culprit;
+ * - `bad-response`: the answer was undecodable or had the wrong item count: split;
+ * - `systemic`: SageMaker refused the call itself (ValidationError such as "endpoint not
+ *   found", access denied, bad credentials): no request can succeed until the configuration
+ *   is fixed, so stop calling for this invocation and leave every request queued.
  */
-export type FailureKind = 'transient' | 'rejected' | 'bad-response';
+export type FailureKind = 'unavailable' | 'model-error' | 'rejected' | 'bad-response' | 'systemic';
 
-/** A model call failed; `kind` says whether to retry or bisect. */
+/** A model call failed; `kind` says whether to retry, split or stop. */
 export class ModelCallError extends SagebatchError {
   readonly kind: FailureKind;
+  /** HTTP status of the answer, or the model container's own status for a ModelError. */
   readonly status: number | undefined;
+  /** The SDK error's name (e.g. `ModelError`, `ValidationError`), for logs and metrics. */
+  readonly errorName: string;
 
-  constructor(kind: FailureKind, message: string, status?: number, options?: ErrorOptions) {
+  constructor(
+    kind: FailureKind,
+    message: string,
+    status?: number,
+    options?: ErrorOptions & { errorName?: string },
+  ) {
     super(message, options);
     this.name = 'ModelCallError';
     this.kind = kind;
     this.status = status;
+    this.errorName = options?.errorName ?? 'Error';
+  }
+}
+
+/** The event the function received is not an SQS event: a wiring mistake, never retried as records. */
+export class UnexpectedEventError extends SagebatchError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnexpectedEventError';
   }
 }

@@ -1,18 +1,31 @@
 import type { DeadLetter, DeadLetterPublisher } from './deadLetterPublisher.js';
+import { ErrorCode } from './errorCodes.js';
+import { redeliveryDelaySeconds } from './redeliveryBackoff.js';
+import type { RequestQueue } from './requestQueue.js';
 import { type ResultRow, ResultStatus } from './resultRow.js';
-import type { ResultStore } from './resultStore.js';
-import type { Settlement, Verdict } from './settlement.js';
+import type { ResultStore, WriteOutcome } from './resultStore.js';
+import type { Settlement } from './settlement.js';
 
 /** Where outcomes are made durable. */
 export interface OutcomeSinks {
   readonly store: Pick<ResultStore, 'write'>;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
+  readonly requestQueue: Pick<RequestQueue, 'changeVisibility' | 'requeue'>;
   /** Row lifetime for the TTL attribute, seconds. */
   readonly resultTtlSeconds: number;
   /** Current time, epoch ms. */
   readonly now: number;
   /** Lambda request id of this invocation, stamped on every row it writes. */
   readonly invocationId: string;
+  /** Ids the pre-check could not read: their successes are written conditionally. */
+  readonly unread: ReadonlySet<string>;
+  /** Aborts the save phase before the function runs out of time: what is left is retried. */
+  readonly signal: AbortSignal;
+  /** Told about each error a write ended with, for logs (never payloads). */
+  readonly onError?: (
+    source: 'results-table' | 'dead-letter-queue' | 'request-queue',
+    error: unknown,
+  ) => void;
 }
 
 /** What {@link persistOutcomes} made durable, and what must be delivered again. */
@@ -21,12 +34,17 @@ export interface PersistReport {
   readonly retry: Set<string>;
   readonly succeeded: number;
   readonly failed: number;
+  /** Of `failed`: caused by the request itself (INVALID_REQUEST, EXPIRED). */
+  readonly clientFailures: number;
+  /** Of `failed`: caused by the model or the pipeline. */
+  readonly pipelineFailures: number;
   readonly retried: number;
   readonly duplicates: number;
+  /** Held back by a misconfigured endpoint on their last delivery, sent back to the queue. */
+  readonly requeued: number;
 }
 
-/** When two records share an id, the row shows the best state among them. */
-const rank: Record<Verdict['kind'], number> = { succeeded: 3, failed: 2, retry: 1, duplicate: 0 };
+const clientCodes: ReadonlySet<string> = new Set([ErrorCode.INVALID_REQUEST, ErrorCode.EXPIRED]);
 
 function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefined {
   const { record, id, verdict } = settlement;
@@ -51,6 +69,7 @@ function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefin
       };
     case 'failed':
     case 'retry':
+    case 'requeue':
       return {
         id,
         status: verdict.kind === 'failed' ? ResultStatus.FAILED : ResultStatus.RETRYING,
@@ -67,63 +86,155 @@ function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefin
   }
 }
 
+const write = (
+  store: OutcomeSinks['store'],
+  rows: readonly ResultRow[],
+  options: Parameters<ResultStore['write']>[1],
+): Promise<Map<string, WriteOutcome>> =>
+  rows.length > 0 ? store.write(rows, options) : Promise.resolve(new Map());
+
 /**
- * Writes result rows and DLQ messages for every settlement, in parallel, and says which
- * records may be acknowledged. A record is acknowledged only when its outcome is durable:
- * its row is written (or its id had already SUCCEEDED) and, for a failure, its DLQ
- * message is sent. Everything else is retried through `batchItemFailures`.
+ * Makes every settlement durable and says which records may be acknowledged. The order
+ * is what keeps the invariant (one visible end state per request):
+ *
+ * 1. rows first (a FAILED or RETRYING row never overwrites a SUCCEEDED one);
+ * 2. a DLQ message only for a request whose FAILED row was written, so an id whose row is
+ *    SUCCEEDED never gets one (each failure's chain runs beside the other writes and the
+ *    requeued copies);
+ * 3. then the records left for redelivery are hidden for a backoff by receive count.
+ *
+ * A record is acknowledged only when its outcome is durable; everything else, including
+ * whatever `signal` cut short, is reported for redelivery. Duplicates of a record in the
+ * same delivery share its fate.
  */
 export async function persistOutcomes(
   settlements: readonly Settlement[],
   sinks: OutcomeSinks,
 ): Promise<PersistReport> {
-  const best = new Map<string, Settlement>();
+  const { signal, onError } = sinks;
+  const writeOptions = {
+    conditional: sinks.unread,
+    signal,
+    onError: (error: unknown) => onError?.('results-table', error),
+  };
+  const failedRows: ResultRow[] = [];
+  const otherRows: ResultRow[] = [];
   for (const settlement of settlements) {
-    const current = best.get(settlement.id);
-    if (current === undefined || rank[settlement.verdict.kind] > rank[current.verdict.kind]) {
-      best.set(settlement.id, settlement);
-    }
-  }
-  const rows: ResultRow[] = [];
-  for (const settlement of best.values()) {
     const row = rowOf(settlement, sinks);
-    if (row) rows.push(row);
+    if (row) (row.status === ResultStatus.FAILED ? failedRows : otherRows).push(row);
   }
-  const letters: DeadLetter[] = settlements.flatMap(({ record, id, verdict }) =>
-    verdict.kind === 'failed'
+
+  // FAILED rows and their DLQ messages form one chain (row, then message), run beside the
+  // other writes so a slow BatchWriteItem never holds a dead letter back.
+  const failures = async (): Promise<[Map<string, WriteOutcome>, Set<string>]> => {
+    const written = await write(sinks.store, failedRows, writeOptions);
+    const letters: DeadLetter[] = [];
+    for (const { record, id, verdict } of settlements) {
+      if (verdict.kind === 'failed' && written.get(id) === 'written') {
+        letters.push({
+          body: record.body,
+          requestId: id,
+          sourceMessageId: record.messageId,
+          attempts: record.receiveCount,
+          error: verdict.error,
+        });
+      }
+    }
+    const unpublished =
+      letters.length > 0 ? await sinks.deadLetters.publish(letters, { signal }) : new Set<string>();
+    return [written, unpublished];
+  };
+  const requeues = settlements.flatMap(({ record, id, verdict }) =>
+    verdict.kind === 'requeue'
       ? [
           {
+            messageId: record.messageId,
             body: record.body,
             requestId: id,
-            sourceMessageId: record.messageId,
-            attempts: record.receiveCount,
-            error: verdict.error,
+            enqueuedAt: record.enqueuedAt,
+            delaySeconds: verdict.delaySeconds,
           },
         ]
       : [],
   );
-  const [written, unpublished] = await Promise.all([
-    sinks.store.write(rows),
-    letters.length > 0 ? sinks.deadLetters.publish(letters) : Promise.resolve(new Set<string>()),
+  const [[writtenFailed, unpublished], writtenOther, unrequeued] = await Promise.all([
+    failures(),
+    write(sinks.store, otherRows, writeOptions),
+    requeues.length > 0 ? sinks.requestQueue.requeue(requeues, { signal }) : new Set<string>(),
   ]);
+  const written = new Map([...writtenOther, ...writtenFailed]);
 
-  const report = { retry: new Set<string>(), succeeded: 0, failed: 0, retried: 0, duplicates: 0 };
+  const report = {
+    retry: new Set<string>(),
+    succeeded: 0,
+    failed: 0,
+    clientFailures: 0,
+    pipelineFailures: 0,
+    retried: 0,
+    duplicates: 0,
+    requeued: 0,
+  };
+  const again = (messageId: string) => {
+    report.retry.add(messageId);
+    report.retried++;
+  };
   for (const { record, id, verdict } of settlements) {
-    const rowOutcome = written.get(id);
-    if (verdict.kind === 'duplicate' || rowOutcome === 'already-succeeded') {
-      // Done by an earlier delivery; a DLQ message already sent for it is harmless.
-      report.duplicates++;
-    } else if (rowOutcome !== 'written' || unpublished.has(record.messageId)) {
-      report.retry.add(record.messageId); // not durable yet: never acknowledge
-      report.retried++;
-    } else if (verdict.kind === 'retry') {
-      report.retry.add(record.messageId);
-      report.retried++;
-    } else if (verdict.kind === 'failed') {
-      report.failed++;
-    } else {
-      report.succeeded++;
+    const row = written.get(id);
+    switch (verdict.kind) {
+      case 'duplicate':
+        // An id that already SUCCEEDED is done; a duplicate in this delivery follows its
+        // primary record (decided below, once every primary is settled).
+        if (verdict.of === undefined) report.duplicates++;
+        break;
+      case 'succeeded':
+        if (row === 'written') report.succeeded++;
+        else if (row === 'already-succeeded') report.duplicates++;
+        else again(record.messageId);
+        break;
+      case 'failed':
+        if (row === 'already-succeeded') report.duplicates++;
+        else if (row !== 'written' || unpublished.has(record.messageId)) again(record.messageId);
+        else {
+          report.failed++;
+          if (clientCodes.has(verdict.error.code)) report.clientFailures++;
+          else report.pipelineFailures++;
+        }
+        break;
+      case 'retry':
+        if (row === 'already-succeeded') report.duplicates++;
+        else again(record.messageId);
+        break;
+      case 'requeue':
+        if (row === 'already-succeeded') report.duplicates++;
+        else if (unrequeued.has(record.messageId)) again(record.messageId);
+        else report.requeued++;
+        break;
     }
+  }
+  for (const { record, verdict } of settlements) {
+    if (verdict.kind !== 'duplicate' || verdict.of === undefined) continue;
+    if (report.retry.has(settlements[verdict.of]!.record.messageId)) again(record.messageId);
+    else report.duplicates++;
+  }
+
+  // Whatever waits for another delivery comes back after a backoff, not a whole
+  // visibility timeout (best effort: if this fails, the visibility timeout still applies).
+  const redeliveries = settlements.flatMap(({ record }) =>
+    report.retry.has(record.messageId)
+      ? [
+          {
+            messageId: record.messageId,
+            receiptHandle: record.receiptHandle,
+            delaySeconds: redeliveryDelaySeconds(record.receiveCount),
+          },
+        ]
+      : [],
+  );
+  if (redeliveries.length > 0) {
+    await sinks.requestQueue.changeVisibility(redeliveries, {
+      signal,
+      onError: (error) => onError?.('request-queue', error),
+    });
   }
   return report;
 }

@@ -5,12 +5,28 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { abortable } from './abortable.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { AwsLimits } from './limits.js';
 import { type ResultRow, ResultStatus } from './resultRow.js';
 
 /** Outcome of writing one row. */
 export type WriteOutcome = 'written' | 'already-succeeded' | 'error';
+
+/** Options of one {@link ResultStore.write} or {@link ResultStore.findSucceeded} call. */
+export interface StoreCallOptions {
+  /** Stops issuing requests and aborts those in flight: their rows count as not written. */
+  readonly signal?: AbortSignal;
+  /** Told about each error a request ended with (after the SDK's own retries), for logs. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** What the pre-check found: ids already SUCCEEDED, and ids it could not read. */
+export interface SucceededCheck {
+  readonly succeeded: Set<string>;
+  /** Throttled past every retry, or unread because a request failed: status unknown. */
+  readonly unread: Set<string>;
+}
 
 /** Settings of a {@link ResultStore}. */
 export interface ResultStoreOptions {
@@ -31,7 +47,8 @@ export interface ResultStoreOptions {
  *   (`attribute_not_exists(id) OR status <> SUCCEEDED`): a failure never overwrites a success.
  * - SUCCEEDED rows, the bulk of the traffic, go through BatchWriteItem (25 a call,
  *   UnprocessedItems retried): one request per 25 rows instead of 25 costs far less
- *   Lambda CPU. They are written only for ids the BatchGet pre-check found not SUCCEEDED;
+ *   Lambda CPU. They are written only for ids the BatchGet pre-check (strongly consistent)
+ *   found not SUCCEEDED; ids it could not read are written with the conditional PutItem.
  *   BatchWriteItem takes no condition, so two deliveries of one id racing through the
  *   pre-check at the same moment can both write SUCCEEDED, the later one winning with
  *   the same output when the model is deterministic.
@@ -59,6 +76,7 @@ export class ResultStore {
   async getRows(
     ids: Iterable<string>,
     attributes?: readonly string[],
+    options: StoreCallOptions & { consistent?: boolean } = {},
   ): Promise<{ rows: Map<string, ResultRow>; unread: string[] }> {
     const rows = new Map<string, ResultRow>();
     const unread: string[] = [];
@@ -76,70 +94,117 @@ export class ResultStore {
         .slice(start, start + AwsLimits.dynamoBatchGetKeys)
         .map((id) => ({ id }));
       for (let round = 0; keys.length > 0; round++) {
-        if (round > this.#maxRetryRounds) {
+        if (round > this.#maxRetryRounds || options.signal?.aborted) {
           unread.push(...keys.map((key) => String(key.id)));
           break;
         }
-        if (round > 0)
-          await sleep(backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 }));
-        const response = await this.#client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.#tableName]: { Keys: keys, ...projection } },
-          }),
-        );
-        for (const item of response.Responses?.[this.#tableName] ?? []) {
-          rows.set(String(item.id), item as ResultRow);
+        try {
+          if (round > 0) {
+            const wait = backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 });
+            await sleep(wait, options.signal);
+          }
+          const response = await abortable(
+            this.#client.send(
+              new BatchGetCommand({
+                RequestItems: {
+                  [this.#tableName]: {
+                    Keys: keys,
+                    ...projection,
+                    ...(options.consistent ? { ConsistentRead: true } : {}),
+                  },
+                },
+              }),
+              { abortSignal: options.signal },
+            ),
+            options.signal,
+          );
+          for (const item of response.Responses?.[this.#tableName] ?? []) {
+            rows.set(String(item.id), item as ResultRow);
+          }
+          keys = response.UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
+        } catch (error) {
+          // The whole call failed after the SDK's own retries (or was aborted): try the same
+          // keys again next round; what is still unread at the end is reported as such.
+          options.onError?.(error);
         }
-        keys = response.UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
       }
     }
     return { rows, unread };
   }
 
   /**
-   * The subset of `ids` whose row is SUCCEEDED: those need no model call. An id that
-   * could not be read is treated as not succeeded; the conditional write still keeps the
-   * first success.
+   * The pre-check: which of `ids` already have a SUCCEEDED row (those need no model call),
+   * read with strongly consistent reads so a success written a moment ago is seen. Ids it
+   * could not read (throttled past every retry, a failed request) are returned in `unread`
+   * instead of failing the batch; the caller must write their successes conditionally.
    */
-  async findSucceeded(ids: Iterable<string>): Promise<Set<string>> {
-    const { rows } = await this.getRows(ids, ['id', 'status']);
+  async findSucceeded(
+    ids: Iterable<string>,
+    options: StoreCallOptions = {},
+  ): Promise<SucceededCheck> {
+    const { rows, unread } = await this.getRows(ids, ['id', 'status'], {
+      ...options,
+      consistent: true,
+    });
     const succeeded = new Set<string>();
     for (const [id, row] of rows) if (row.status === ResultStatus.SUCCEEDED) succeeded.add(id);
-    return succeeded;
+    return { succeeded, unread: new Set(unread) };
   }
 
-  /** Writes every row (see the class notes for the conditions); never throws, reports per id. */
-  async write(rows: readonly ResultRow[]): Promise<Map<string, WriteOutcome>> {
+  /**
+   * Writes every row (see the class notes for the conditions); never throws, reports per
+   * id. SUCCEEDED rows whose id is in `conditional` (the pre-check could not read it) are
+   * written with the conditional PutItem too, so they can never overwrite a success.
+   */
+  async write(
+    rows: readonly ResultRow[],
+    options: StoreCallOptions & { conditional?: ReadonlySet<string> } = {},
+  ): Promise<Map<string, WriteOutcome>> {
     const limit = pLimit(this.#writeParallelism);
     const outcomes = new Map<string, WriteOutcome>();
     const succeeded: ResultRow[] = [];
     const others: Promise<void>[] = [];
     for (const row of rows) {
-      if (row.status === ResultStatus.SUCCEEDED) succeeded.push(row);
-      else others.push(limit(async () => void outcomes.set(row.id, await this.#put(row))));
+      if (row.status === ResultStatus.SUCCEEDED && !options.conditional?.has(row.id)) {
+        succeeded.push(row);
+      } else {
+        others.push(limit(async () => void outcomes.set(row.id, await this.#put(row, options))));
+      }
     }
     const batches: Promise<void>[] = [];
     for (let start = 0; start < succeeded.length; start += AwsLimits.dynamoBatchWriteItems) {
       const chunk = succeeded.slice(start, start + AwsLimits.dynamoBatchWriteItems);
-      batches.push(limit(() => this.#batchWrite(chunk, outcomes)));
+      batches.push(limit(() => this.#batchWrite(chunk, outcomes, options)));
     }
     await Promise.all([...others, ...batches]);
     return outcomes;
   }
 
   /** One BatchWriteItem of up to 25 rows, UnprocessedItems retried with backoff. */
-  async #batchWrite(rows: ResultRow[], outcomes: Map<string, WriteOutcome>): Promise<void> {
+  async #batchWrite(
+    rows: ResultRow[],
+    outcomes: Map<string, WriteOutcome>,
+    options: StoreCallOptions,
+  ): Promise<void> {
     let pending: Record<string, unknown>[] = rows.map((row) => ({ PutRequest: { Item: row } }));
     for (let round = 0; pending.length > 0 && round <= this.#maxRetryRounds; round++) {
-      if (round > 0)
-        await sleep(backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 }));
+      if (options.signal?.aborted) break;
       try {
-        const response = await this.#client.send(
-          new BatchWriteCommand({ RequestItems: { [this.#tableName]: pending } }),
+        if (round > 0) {
+          const wait = backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 });
+          await sleep(wait, options.signal);
+        }
+        const response = await abortable(
+          this.#client.send(
+            new BatchWriteCommand({ RequestItems: { [this.#tableName]: pending } }),
+            { abortSignal: options.signal },
+          ),
+          options.signal,
         );
         pending = response.UnprocessedItems?.[this.#tableName] ?? [];
-      } catch {
+      } catch (error) {
         // The whole call failed after the SDK's own retries: try the same requests again.
+        options.onError?.(error);
       }
     }
     const unwritten = new Set(
@@ -150,24 +215,31 @@ export class ResultStore {
     for (const row of rows) outcomes.set(row.id, unwritten.has(row.id) ? 'error' : 'written');
   }
 
-  async #put(row: ResultRow): Promise<WriteOutcome> {
+  async #put(row: ResultRow, options: StoreCallOptions): Promise<WriteOutcome> {
+    if (options.signal?.aborted) return 'error';
     try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: row,
-          ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status' },
-          ExpressionAttributeValues: { ':succeeded': ResultStatus.SUCCEEDED },
-        }),
+      await abortable(
+        this.#client.send(
+          new PutCommand({
+            TableName: this.#tableName,
+            Item: row,
+            ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
+            ExpressionAttributeNames: { '#id': 'id', '#status': 'status' },
+            ExpressionAttributeValues: { ':succeeded': ResultStatus.SUCCEEDED },
+          }),
+          { abortSignal: options.signal },
+        ),
+        options.signal,
       );
       return 'written';
     } catch (error) {
       // The SDK already retried throttling and 5xx; what is left is final for this delivery.
       // Matched by SDK error name: an instanceof check breaks when two SDK copies are bundled.
-      return (error as { name?: unknown }).name === 'ConditionalCheckFailedException'
-        ? 'already-succeeded'
-        : 'error';
+      if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') {
+        return 'already-succeeded';
+      }
+      options.onError?.(error);
+      return 'error';
     }
   }
 }

@@ -3,12 +3,15 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { abortable } from './abortable.js';
 import { backoffDelay, sleep } from './backoff.js';
 
 /** One message of a SendMessageBatch call. */
 export interface BatchMessage {
   readonly body: string;
   readonly attributes?: Record<string, MessageAttributeValue>;
+  /** Seconds before the message becomes visible (0-900). */
+  readonly delaySeconds?: number;
 }
 
 /** Retry settings of {@link sendMessageBatchWithRetries}. */
@@ -19,6 +22,8 @@ export interface BatchRetryOptions {
   readonly retryBaseMs: number;
   /** Largest backoff delay, ms. */
   readonly retryMaxMs: number;
+  /** Stops retrying and aborts the call in flight; what is left counts as unsent. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface BatchRetryOptions {
  * @returns the messages still unsent, and the last reason SQS or the SDK gave.
  */
 export async function sendMessageBatchWithRetries<T extends BatchMessage>(
-  client: SQSClient,
+  client: Pick<SQSClient, 'send'>,
   queueUrl: string,
   messages: readonly T[],
   options: BatchRetryOptions,
@@ -37,22 +42,34 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
   const givenUp: T[] = [];
   let pending = [...messages];
   let reason = '';
+  const { signal } = options;
   for (let round = 0; pending.length > 0 && round <= options.maxRetryRounds; round++) {
-    if (round > 0) {
-      await sleep(
-        backoffDelay(round - 1, { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs }),
-      );
+    if (signal?.aborted) {
+      reason = 'out of time';
+      break;
     }
     try {
-      const response = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: pending.map((message, i) => ({
-            Id: String(i),
-            MessageBody: message.body,
-            MessageAttributes: message.attributes,
-          })),
-        }),
+      if (round > 0) {
+        const wait = backoffDelay(round - 1, {
+          baseMs: options.retryBaseMs,
+          maxMs: options.retryMaxMs,
+        });
+        await sleep(wait, signal);
+      }
+      const response = await abortable(
+        client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: pending.map((message, i) => ({
+              Id: String(i),
+              MessageBody: message.body,
+              MessageAttributes: message.attributes,
+              DelaySeconds: message.delaySeconds,
+            })),
+          }),
+          { abortSignal: signal },
+        ),
+        signal,
       );
       const retry: T[] = [];
       for (const failure of response.Failed ?? []) {

@@ -4,50 +4,56 @@ import {
   MetricUnit,
   type Metrics as PowertoolsMetrics,
 } from '@aws-lambda-powertools/metrics';
+import type { FailureKind } from './errors.js';
+import { defaultServiceName, MetricName, metricsNamespace } from './metricNames.js';
 import type { ModelCallReport } from './modelInvoker.js';
 import type { PersistReport } from './persistOutcomes.js';
 
-/** Service name on logs and the metrics dimension. */
-export const serviceName = 'sagebatch';
+export {
+  defaultServiceName,
+  MetricName,
+  type MetricNameValue,
+  metricsNamespace,
+  serviceDimension,
+} from './metricNames.js';
 
-/** CloudWatch namespace of sagebatch's EMF metrics (overridable with POWERTOOLS_METRICS_NAMESPACE). */
-export const metricsNamespace = 'Sagebatch';
+/**
+ * One metric per kind of model call error (see {@link FailureKind}), so a dashboard tells
+ * throttling from poison pills from a misconfigured endpoint.
+ */
+export const ModelErrorMetric: { readonly [K in FailureKind]: string } = {
+  unavailable: 'ModelUnavailableErrors',
+  'model-error': 'ModelServerErrors',
+  rejected: 'ModelRejections',
+  'bad-response': 'ModelBadResponses',
+  systemic: MetricName.systemicErrors,
+};
 
-/** Names of the metrics the batcher emits; the dashboard and alarms use the same names. */
-export const MetricName = {
-  records: 'Records',
-  modelInvocations: 'ModelInvocations',
-  itemsPerInvocation: 'ItemsPerInvocation',
-  modelLatency: 'ModelLatency',
-  payloadBytes: 'PayloadBytes',
-  succeeded: 'Succeeded',
-  failed: 'Failed',
-  retried: 'Retried',
-  duplicates: 'Duplicates',
-  /** Model calls the endpoint answered with an error (any class); with ModelInvocations, the model error rate. */
-  modelErrors: 'ModelErrors',
-  /** Systemic endpoint errors (endpoint missing, access denied): the circuit breaker opened. */
-  systemicErrors: 'SystemicErrors',
-  /** FAILED outcomes the request itself caused (INVALID_REQUEST, EXPIRED). */
-  clientFailures: 'ClientFailures',
-  /** FAILED outcomes the pipeline or model caused (MODEL_*, RETRIES_EXHAUSTED, OUTPUT_TOO_LARGE, UNPROCESSED). */
-  pipelineFailures: 'PipelineFailures',
-  /** Messages SQS moved by itself after maxReceiveCount, finalized as UNPROCESSED. */
-  unprocessed: 'Unprocessed',
-} as const;
-
-/** Creates the batcher's Powertools logger and metrics. */
-export function createTelemetry(): { logger: Logger; metrics: PowertoolsMetrics } {
+/**
+ * Creates the batcher's Powertools logger and metrics, named by the environment the
+ * construct gives the function: `POWERTOOLS_SERVICE_NAME` (the pipeline's own service
+ * dimension, which its dashboard and alarms query) and `POWERTOOLS_METRICS_NAMESPACE`.
+ */
+export function createTelemetry(env: Readonly<Record<string, string | undefined>> = process.env): {
+  logger: Logger;
+  metrics: PowertoolsMetrics;
+} {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME || defaultServiceName;
   return {
     logger: new Logger({ serviceName }),
     metrics: new Metrics({
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace,
+      namespace: env.POWERTOOLS_METRICS_NAMESPACE || metricsNamespace,
       serviceName,
     }),
   };
 }
 
-/** Adds one invocation's counts to `metrics`: one value per model call, totals per outcome. */
+/**
+ * Adds one invocation's counts to `metrics`. Only calls the endpoint really answered (or
+ * let time out) count as model invocations; calls cut off by the function's own time
+ * budget do not. Items, latency and bytes are per successful call; errors are counted
+ * in total and per kind.
+ */
 export function recordInvocationMetrics(
   metrics: PowertoolsMetrics,
   records: number,
@@ -55,14 +61,38 @@ export function recordInvocationMetrics(
   report: PersistReport,
 ): void {
   metrics.addMetric(MetricName.records, MetricUnit.Count, records);
-  metrics.addMetric(MetricName.modelInvocations, MetricUnit.Count, calls.length);
+  const errors: Record<FailureKind, number> = {
+    unavailable: 0,
+    'model-error': 0,
+    rejected: 0,
+    'bad-response': 0,
+    systemic: 0,
+  };
+  let sent = 0;
   for (const call of calls) {
+    if (call.result === 'aborted') continue;
+    sent++;
+    if (call.result !== 'ok') {
+      errors[call.result]++;
+      continue;
+    }
     metrics.addMetric(MetricName.itemsPerInvocation, MetricUnit.Count, call.items);
     metrics.addMetric(MetricName.modelLatency, MetricUnit.Milliseconds, call.latencyMs);
     metrics.addMetric(MetricName.payloadBytes, MetricUnit.Bytes, call.bytes);
   }
+  metrics.addMetric(MetricName.modelInvocations, MetricUnit.Count, sent);
+  metrics.addMetric(MetricName.modelErrors, MetricUnit.Count, sent - countOk(calls));
+  for (const [kind, count] of Object.entries(errors) as [FailureKind, number][]) {
+    metrics.addMetric(ModelErrorMetric[kind], MetricUnit.Count, count);
+  }
   metrics.addMetric(MetricName.succeeded, MetricUnit.Count, report.succeeded);
   metrics.addMetric(MetricName.failed, MetricUnit.Count, report.failed);
+  metrics.addMetric(MetricName.clientFailures, MetricUnit.Count, report.clientFailures);
+  metrics.addMetric(MetricName.pipelineFailures, MetricUnit.Count, report.pipelineFailures);
   metrics.addMetric(MetricName.retried, MetricUnit.Count, report.retried);
   metrics.addMetric(MetricName.duplicates, MetricUnit.Count, report.duplicates);
+  metrics.addMetric(MetricName.requeued, MetricUnit.Count, report.requeued);
 }
+
+const countOk = (calls: readonly ModelCallReport[]) =>
+  calls.reduce((n, call) => n + (call.result === 'ok' ? 1 : 0), 0);

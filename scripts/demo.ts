@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: the main job on the embedded default. Starts the AWS emulator (or uses
- * one on :4566) and the local endpoint emulator, deploys the real CDK app in local mode,
- * sends 1,000 requests (and a few invalid ones), waits for every result and prints what
- * batching did. The stack is left up unless `--down`; `npm run demo:stop` takes it down.
+ * the one at `AWS_ENDPOINT_URL`, default :4566) and the local endpoint emulator
+ * (`SAGEBATCH_ENDPOINT_PORT`, default 8080), deploys the real CDK app in local mode, sends
+ * 1,000 requests (and a few invalid ones), waits for every result and prints what batching
+ * did. The stack is left up unless `--down`; `npm run demo:stop` takes it down.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,18 +13,19 @@ import { Command } from 'commander';
 import { progressBar } from '../lib/cli/progress.js';
 import { resolveResources } from '../lib/cli/resources.js';
 import { deployLocal, destroyLocal } from '../lib/local/cdkLocal.js';
-import { localEndpointHosts } from '../lib/local/localAws.js';
+import { localEndpointHosts, localEndpointPort, localEnvPrefix } from '../lib/local/localAws.js';
 import type { EndpointStats } from '../lib/localEndpoint/EndpointEmulator.js';
 import { SagebatchClient } from '../lib/producer.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const state = `${root}.sagebatch`;
-const endpointPidFile = `${state}/endpoint.pid`;
+// What a production deployment would use: the event source gathers up to 1,000 requests
+// over 2 s and each invocation packs them into model calls of 64.
 const context = {
-  batchSize: '100',
-  batchingWindowSeconds: '1',
+  batchSize: '1000',
+  batchingWindowSeconds: '2',
   timeoutSeconds: '30',
-  modelBatchMaxItems: '32',
+  modelBatchMaxItems: '64',
   codec: 'json-instances',
 };
 
@@ -32,9 +34,9 @@ const options = new Command('demo')
   .option('--stack <name>', 'stack name', 'SagebatchDemo')
   .option(
     '--endpoint-port <port>',
-    'port of the local endpoint emulator',
+    'port of the local endpoint emulator (default: SAGEBATCH_ENDPOINT_PORT or 8080)',
     (v) => Number.parseInt(v, 10),
-    8080,
+    localEndpointPort(),
   )
   .option('--down', 'tear everything down after the summary')
   .option('--stop', 'only tear down a demo left running')
@@ -49,6 +51,7 @@ const options = new Command('demo')
 
 const log = (message: string) => console.error(`» ${message}`);
 const endpointUrl = `http://127.0.0.1:${options.endpointPort}`;
+const endpointPidFile = `${state}/endpoint-${options.endpointPort}.pid`;
 
 async function endpointUp(): Promise<boolean> {
   return fetch(`${endpointUrl}/ping`).then(
@@ -201,8 +204,17 @@ async function main(): Promise<void> {
     'requests sent',
     `${ids.length} (${requests.length} valid, ${invalid.length} invalid or expired)`,
   );
-  line('Lambda invocations', new Set(rows.map((r) => r.invocationId)).size);
+  const perInvocation = new Map<string, number>();
+  for (const r of rows)
+    perInvocation.set(r.invocationId, (perInvocation.get(r.invocationId) ?? 0) + 1);
+  const invocationSizes = [...perInvocation.values()].sort((a, b) => b - a);
+  const callSizes = Object.entries(stats.batchSizes)
+    .map(([items, calls]) => [Number(items), calls] as const)
+    .sort((a, b) => b[0] - a[0]);
+  line('Lambda invocations', perInvocation.size);
+  line('records per invocation', invocationSizes.join(', '));
   line('model calls', stats.calls);
+  line('items per model call', callSizes.map(([items, calls]) => `${items} x ${calls}`).join(', '));
   line('mean items per model call', (stats.items / Math.max(1, stats.succeeded)).toFixed(1));
   line('SUCCEEDED / FAILED rows', `${count('SUCCEEDED')} / ${count('FAILED')}`);
   line('DLQ messages', dlq.ApproximateNumberOfMessages ?? '?');
@@ -216,12 +228,21 @@ async function main(): Promise<void> {
   if (options.down) {
     await tearDown();
   } else {
+    // Printed so they work as is: the same emulators, ports and stack as this run.
+    const env = localEnvPrefix({
+      ...process.env,
+      SAGEBATCH_ENDPOINT_PORT: String(options.endpointPort),
+    });
+    const cli = `${env}npm run --silent sagebatch --`;
+    const flags = `--local --stack ${options.stack}`;
+    const stopFlags = options.stack === 'SagebatchDemo' ? '' : ` -- --stack ${options.stack}`;
     console.log(`
 The stack ${options.stack} is still up in the local emulator, served by the local endpoint on ${endpointUrl}.
-  echo '{"input":{"text":"hello"}}' | npm run --silent sagebatch -- send --local --stack ${options.stack} > ids.txt
-  npm run --silent sagebatch -- wait --local --stack ${options.stack} ids.txt
-  npm run --silent sagebatch -- dlq list --local --stack ${options.stack}
-Stop everything with: npm run demo:stop`);
+  echo '{"input":{"text":"hello"}}' | ${cli} send ${flags} > ids.txt
+  ${cli} wait ${flags} ids.txt
+  ${cli} dlq list ${flags}
+  ${cli} stats ${flags}
+Stop everything with: ${env}npm run demo:stop${stopFlags}`);
   }
   if (pending.length > 0) process.exitCode = 1;
 }

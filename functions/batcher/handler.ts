@@ -2,55 +2,110 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { systemClock } from '../../lib/clock.js';
 import { getCodec } from '../../lib/codecs/index.js';
 import { loadConfig } from '../../lib/config.js';
 import { type BatcherDependencies, createDependencies } from '../../lib/dependencies.js';
-import { type InferenceRequest, parseEnvelope } from '../../lib/envelope.js';
+import { primaryRecords } from '../../lib/duplicates.js';
+import { parseEnvelope, requestIdPattern } from '../../lib/envelope.js';
+import { UnexpectedEventError } from '../../lib/errors.js';
+import { FirstErrors } from '../../lib/firstErrors.js';
 import { persistOutcomes } from '../../lib/persistOutcomes.js';
 import { planBatches } from '../../lib/planner.js';
 import { reportAllFailedOnError } from '../../lib/reportAllFailedOnError.js';
+import { RequeueAttribute } from '../../lib/requestQueue.js';
 import { type DeliveredRecord, outcomesById, settle } from '../../lib/settlement.js';
-import { recordInvocationMetrics } from '../../lib/telemetry.js';
-import { timeBudget } from '../../lib/timeBudget.js';
+import { createTelemetry, recordInvocationMetrics } from '../../lib/telemetry.js';
+import { saveReserveMs, timeBudget } from '../../lib/timeBudget.js';
 
-const delivered = (record: SQSRecord): DeliveredRecord => ({
-  messageId: record.messageId,
-  body: record.body,
-  receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-  enqueuedAt: Number(record.attributes.SentTimestamp) || Date.now(),
-});
+/**
+ * How long before the function's timeout middy aborts the handler's signal. The save
+ * phase ends a little before that, so the handler always answers with its own
+ * batchItemFailures rather than middy's "everything failed".
+ */
+export const abortEarlyMs = 500;
+const saveMarginMs = 100;
+
+function delivered(record: SQSRecord, now: number): DeliveredRecord {
+  // A requeued copy carries its request id and first enqueue time as attributes.
+  const requestId = record.messageAttributes?.[RequeueAttribute.requestId]?.stringValue;
+  const firstEnqueued = Number(
+    record.messageAttributes?.[RequeueAttribute.enqueuedAt]?.stringValue,
+  );
+  return {
+    messageId: record.messageId,
+    receiptHandle: record.receiptHandle,
+    body: record.body,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+    enqueuedAt: firstEnqueued || Number(record.attributes.SentTimestamp) || now,
+    fallbackId:
+      requestId !== undefined && requestIdPattern.test(requestId) ? requestId : record.messageId,
+  };
+}
+
+/** Guards the event's shape before touching it: a wiring mistake must fail loudly. */
+function assertSqsEvent(event: unknown): asserts event is SQSEvent {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (
+    !Array.isArray(records) ||
+    records.length === 0 ||
+    !records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:sqs')
+  ) {
+    throw new UnexpectedEventError(
+      'the batcher expects an SQS event (Records with eventSource "aws:sqs"); check what triggers this function',
+    );
+  }
+}
 
 /**
  * Builds the batcher: an SQS-triggered handler that answers many requests with few model
- * calls. Each step below is a row of DESIGN.md's data flow.
+ * calls. Each step below is a row of the README's "How a request flows". Dependencies are
+ * resolved inside the middleware chain, so a bad setting reports every record failed (and
+ * says which variable) instead of crashing outside it.
  */
-export function createHandler(deps: BatcherDependencies) {
-  const { config, invoker, store, deadLetters, logger, metrics } = deps;
-  const codec = getCodec(config.codec);
+export function createHandler(
+  dependencies: () => BatcherDependencies,
+  telemetry: Pick<BatcherDependencies, 'logger' | 'metrics'> = dependencies(),
+) {
+  const { logger, metrics } = telemetry;
 
   async function batcher(
     event: SQSEvent,
     context: Context,
     { signal }: { signal: AbortSignal },
   ): Promise<SQSBatchResponse> {
-    const now = Date.now();
-    const records = event.Records.map(delivered);
-
-    // 1. Parse and validate every record (invalid and expired ones fail without a model call).
-    const envelopes = records.map((r) =>
-      parseEnvelope(r.body, r.messageId, { maxInputBytes: config.maxInputBytes, now }),
+    assertSqsEvent(event);
+    const deps = dependencies();
+    const { config, invoker, store, deadLetters, requestQueue } = deps;
+    const clock = deps.clock ?? systemClock;
+    const codec = getCodec(config.codec);
+    const errors = new FirstErrors();
+    const now = clock.now();
+    const records = event.Records.map((record) => delivered(record, now));
+    const budget = timeBudget(
+      context.getRemainingTimeInMillis(),
+      saveReserveMs(config.timeReserveMs, records.length),
+      signal,
+      now,
     );
 
+    // 1. Parse and validate every record (invalid and expired ones fail without a model call);
+    //    records repeating an id in this delivery share the fate of its first valid record.
+    const envelopes = records.map((r) =>
+      parseEnvelope(r.body, r.fallbackId, { maxInputBytes: config.maxInputBytes, now }),
+    );
+    const primaryOf = primaryRecords(envelopes);
+    const requests = envelopes.flatMap((e, i) => (e.ok && primaryOf[i] === i ? [e.request] : []));
+
     // 2. Skip ids that already SUCCEEDED: a duplicate delivery costs no model call.
-    const valid = envelopes.flatMap((e) => (e.ok ? [e.request] : []));
-    const succeeded = await store.findSucceeded(valid.map((r) => r.id));
-    const fresh = new Map<string, InferenceRequest>();
-    for (const request of valid) {
-      if (!succeeded.has(request.id) && !fresh.has(request.id)) fresh.set(request.id, request);
-    }
+    const { succeeded, unread } = await store.findSucceeded(
+      requests.map((r) => r.id),
+      { signal: budget.signal, onError: (e) => errors.note('results-table', 'read', e) },
+    );
+    const fresh = requests.filter((r) => !succeeded.has(r.id));
 
     // 3. Plan model batches bounded by items, bytes and padded tokens, similar lengths together.
-    const plan = planBatches([...fresh.values()], {
+    const plan = planBatches(fresh, {
       maxItems: config.modelBatchMaxItems,
       maxBytes: config.modelBatchMaxBytes,
       maxTokens: config.modelBatchMaxTokens,
@@ -58,58 +113,94 @@ export function createHandler(deps: BatcherDependencies) {
       codec,
     });
 
-    // 4. Invoke the endpoint: bounded parallel, retried in budget, poison items bisected out.
-    const { outcomes, calls } = await invoker.invoke(
-      plan.batches,
-      timeBudget(context.getRemainingTimeInMillis(), config.timeReserveMs, signal),
-    );
+    // 4. Invoke the endpoint: bounded parallel, retried in budget, poison items split out,
+    //    no further call once the endpoint refuses calls for its configuration.
+    const { outcomes, calls, systemic } = await invoker.invoke(plan.batches, budget);
     const byId = outcomesById(plan, outcomes, config.modelBatchMaxBytes);
 
-    // 5. Settle each record and make its outcome durable: rows, DLQ messages.
+    // 5. Settle each record and make its outcome durable: rows, then DLQ messages.
+    const settledAt = clock.now();
     const settlements = records.map((record, i) =>
-      settle(record, envelopes[i]!, {
+      settle(i, record, envelopes[i]!, {
         succeeded,
         outcomes: byId,
         maxReceiveCount: config.maxReceiveCount,
+        primaryOf,
+        now: settledAt,
       }),
     );
+    const saveBy = context.getRemainingTimeInMillis() - abortEarlyMs - saveMarginMs;
     const report = await persistOutcomes(settlements, {
       store,
       deadLetters,
+      requestQueue,
       resultTtlSeconds: config.resultTtlSeconds,
-      now: Date.now(),
+      now: settledAt,
       invocationId: context.awsRequestId,
+      unread,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, saveBy))]),
+      onError: (source, e) => errors.note(source, 'write', e),
     });
+
     recordInvocationMetrics(metrics, records.length, calls, report);
+    for (const call of calls) {
+      if (call.result !== 'ok' && call.result !== 'aborted') {
+        errors.noteSummary({
+          source: 'endpoint',
+          kind: call.result,
+          name: call.errorName ?? 'Error',
+          ...(call.status === undefined ? {} : { status: call.status }),
+        });
+      }
+    }
+    if (systemic) {
+      logger.error(
+        'The endpoint refuses calls for its configuration; no more calls in this invocation, requests stay queued',
+        {
+          endpointName: config.endpointName,
+          error: { name: systemic.errorName, status: systemic.status },
+        },
+      );
+    }
+    for (const { source, kind, name, code, status } of errors.list()) {
+      logger.warn('First error of its kind in this invocation', {
+        source,
+        kind,
+        errorName: name,
+        code,
+        status,
+      });
+    }
     logger.info('Batch settled', {
       records: records.length,
-      modelCalls: calls.length,
+      modelCalls: calls.filter((c) => c.result !== 'aborted').length,
       succeeded: report.succeeded,
       failed: report.failed,
       retried: report.retried,
       duplicates: report.duplicates,
+      requeued: report.requeued,
+      unread: unread.size,
     });
 
     // 6. Report what must be delivered again.
     return { batchItemFailures: [...report.retry].map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
-  return middy<SQSEvent, SQSBatchResponse>(batcher, {
-    // Leave middy a moment to answer "all failed" instead of being killed mid-write.
-    timeoutEarlyInMillis: Math.max(50, Math.floor(config.timeReserveMs / 4)),
-  })
+  return middy<SQSEvent, SQSBatchResponse>(batcher, { timeoutEarlyInMillis: abortEarlyMs })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(reportAllFailedOnError(logger));
 }
 
-let configured: ReturnType<typeof createHandler> | undefined;
+const telemetry = createTelemetry();
+let resolved: BatcherDependencies | undefined;
 
 /**
  * The Lambda entry point. Configuration is read and clients are built once per execution
- * environment (on the first event), so a bad variable fails loudly with its name.
+ * environment, on the first event and inside the middleware chain: a bad variable is
+ * logged with its name and every record is reported failed.
  */
-export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  configured ??= createHandler(createDependencies(loadConfig(process.env)));
-  return configured(event, context);
-};
+export const handler = createHandler(() => {
+  resolved ??= createDependencies(loadConfig(process.env), telemetry);
+  return resolved;
+}, telemetry);

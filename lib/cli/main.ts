@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readDeadLetters, redriveDeadLetters } from '../deadLetters.js';
+import { localEndpointPort } from '../local/localAws.js';
 import { builtinModels } from '../localEndpoint/builtinModels.js';
 import { EndpointEmulator } from '../localEndpoint/EndpointEmulator.js';
 import { SagebatchClient } from '../producer.js';
@@ -52,7 +53,7 @@ const program = new Command('sagebatch')
 program
   .command('endpoint')
   .description('run the local SageMaker endpoint emulator (until Ctrl-C)')
-  .option('--port <port>', 'port to listen on', number, 8080)
+  .option('--port <port>', 'port to listen on (default: SAGEBATCH_ENDPOINT_PORT or 8080)', number)
   .option('--host <address>', 'address to bind (0.0.0.0 for Lambda containers)', '127.0.0.1')
   .addOption(
     new Option('--model <name>', 'built-in model')
@@ -66,20 +67,29 @@ program
   .option('--concurrency <n>', 'calls served at once', number, 1)
   .option(
     '--poison <marker>',
-    'fail any batch holding an item containing this text (4xx ModelError)',
+    'fail any batch holding an item containing this text (ModelError, --poison-status)',
+  )
+  .option('--poison-status <status>', "the container's status for a poison batch", number, 400)
+  .option('--hang-above-items <n>', 'never answer a batch of more items than this', number)
+  .option(
+    '--endpoint-name <name...>',
+    'serve only these endpoint names; others get a ValidationError "not found"',
   )
   .option('--transient-rate <rate>', 'share of calls failing with 503', number, 0)
   .option('--latency-base-ms <ms>', 'simulated time per call', number, 0)
   .option('--latency-per-item-ms <ms>', 'simulated time per item', number, 0)
   .action(async (o) => {
     const emulator = new EndpointEmulator({
-      port: o.port,
+      port: o.port ?? localEndpointPort(),
       host: o.host,
       model: o.model,
       proxyUrl: o.proxy,
       concurrency: o.concurrency,
       faults: {
         poisonMarker: o.poison,
+        poisonStatus: o.poisonStatus,
+        hangAboveItems: o.hangAboveItems,
+        endpointNames: o.endpointName,
         transientRate: o.transientRate,
         latencyBaseMs: o.latencyBaseMs,
         latencyPerItemMs: o.latencyPerItemMs,
@@ -186,9 +196,13 @@ withResources(dlq.command('redrive'))
 
 withResources(program.command('stats'))
   .description('queue depths, and the local endpoint emulator counters')
-  .option('--endpoint-url <url>', 'local endpoint emulator', 'http://127.0.0.1:8080')
+  .option(
+    '--endpoint-url <url>',
+    'local endpoint emulator (default: http://127.0.0.1:$SAGEBATCH_ENDPOINT_PORT, port 8080 if unset)',
+  )
   .action(async (o) => {
     const { resources } = await clientFor(o);
+    const endpointUrl: string = o.endpointUrl ?? `http://127.0.0.1:${localEndpointPort()}`;
     const depth = async (url: string) => {
       const { Attributes: a = {} } = await resources.sqs.send(
         new GetQueueAttributesCommand({
@@ -201,7 +215,7 @@ withResources(program.command('stats'))
         inFlight: Number(a.ApproximateNumberOfMessagesNotVisible),
       };
     };
-    const endpoint = await fetch(new URL('/_emulator/stats', o.endpointUrl))
+    const endpoint = await fetch(new URL('/_emulator/stats', endpointUrl))
       .then((r) => r.json())
       .catch(() => 'not reachable');
     console.log(

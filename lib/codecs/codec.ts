@@ -19,8 +19,9 @@ export interface Codec {
   /** Builds the request body from the items' JSON texts. */
   encode(items: readonly string[]): string;
   /**
-   * Splits a response body into exactly `count` outputs, in item order.
+   * Splits a response body into exactly `count` outputs, in item order, each as the JSON
+   * text the model wrote (compacted, never reserialized: exact for any JSON value).
    * @throws DecodeError when the body is not in the codec's shape or holds another count.
    */
-  decode(body: string, count: number): unknown[];
+  decode(body: string, count: number): string[];
 }

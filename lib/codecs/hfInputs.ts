@@ -1,5 +1,5 @@
 import type { Codec } from './codec.js';
-import { expectOutputs, parseJson } from './parseJson.js';
+import { checkJson, expectOutputs } from './parseJson.js';
 
 const head = '{"inputs":[';
 const tail = ']}';
@@ -15,6 +15,8 @@ export const hfInputs: Codec = {
   overheadBytes: head.length + tail.length,
   separatorBytes: 1,
   encode: (items) => `${head}${items.join(',')}${tail}`,
-  decode: (body, count) =>
-    expectOutputs(parseJson(body, 'hf-inputs response'), count, 'hf-inputs response'),
+  decode(body, count) {
+    checkJson(body, 'hf-inputs response');
+    return expectOutputs(body, count, 'hf-inputs response');
+  },
 };

@@ -1,5 +1,5 @@
 import type { Codec } from './codec.js';
-import { expectOutputs, parseJson } from './parseJson.js';
+import { checkJson, expectOutputs, memberOf } from './parseJson.js';
 
 const head = '{"instances":[';
 const tail = ']}';
@@ -16,11 +16,11 @@ export const jsonInstances: Codec = {
   separatorBytes: 1,
   encode: (items) => `${head}${items.join(',')}${tail}`,
   decode(body, count) {
-    const parsed = parseJson(body, 'json-instances response');
-    const predictions =
-      typeof parsed === 'object' && parsed !== null && 'predictions' in parsed
-        ? parsed.predictions
-        : undefined;
-    return expectOutputs(predictions, count, 'json-instances response field "predictions"');
+    checkJson(body, 'json-instances response');
+    return expectOutputs(
+      memberOf(body, 'predictions'),
+      count,
+      'json-instances response field "predictions"',
+    );
   },
 };

@@ -1,6 +1,7 @@
 import { DecodeError } from '../errors.js';
+import { compactJson } from '../jsonText.js';
 import type { Codec } from './codec.js';
-import { parseJson } from './parseJson.js';
+import { checkJson } from './parseJson.js';
 
 /**
  * JSON Lines (the SageMaker batch-transform shape): one JSON value per line in, one per
@@ -20,6 +21,9 @@ export const jsonLines: Codec = {
     if (lines.length !== count) {
       throw new DecodeError(`jsonlines response holds ${lines.length} lines for ${count} items`);
     }
-    return lines.map((line, i) => parseJson(line, `jsonlines response line ${i + 1}`));
+    return lines.map((line, i) => {
+      checkJson(line, `jsonlines response line ${i + 1}`);
+      return compactJson(line.trim());
+    });
   },
 };

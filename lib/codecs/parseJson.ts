@@ -1,19 +1,27 @@
 import { DecodeError } from '../errors.js';
+import { rawElements, rawMember } from '../jsonText.js';
 
-/** Parses a model response as JSON, turning a syntax error into a {@link DecodeError}. */
-export function parseJson(text: string, what: string): unknown {
+/** Checks that `text` is JSON, turning a syntax error into a {@link DecodeError}. */
+export function checkJson(text: string, what: string): void {
   try {
-    return JSON.parse(text);
+    JSON.parse(text); // iterative in V8: a deeply nested answer cannot overflow the stack
   } catch {
     throw new DecodeError(`${what} is not valid JSON`);
   }
 }
 
-/** Checks that a decoded value is an array holding exactly `count` outputs. */
-export function expectOutputs(value: unknown, count: number, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new DecodeError(`${what} is not a JSON array`);
-  if (value.length !== count) {
-    throw new DecodeError(`${what} holds ${value.length} outputs for ${count} items`);
+/**
+ * The raw texts of the array `json` (already checked), which must hold exactly `count`
+ * outputs.
+ */
+export function expectOutputs(json: string | undefined, count: number, what: string): string[] {
+  const outputs = json === undefined ? undefined : rawElements(json);
+  if (outputs === undefined) throw new DecodeError(`${what} is not a JSON array`);
+  if (outputs.length !== count) {
+    throw new DecodeError(`${what} holds ${outputs.length} outputs for ${count} items`);
   }
-  return value;
+  return outputs;
 }
+
+/** The raw text of the member `key` of the JSON object `json` (already checked). */
+export const memberOf = (json: string, key: string): string | undefined => rawMember(json, key);

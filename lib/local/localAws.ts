@@ -1,6 +1,9 @@
 /** The emulator's edge URL when nothing else is configured (an IP: S3 then uses path-style URLs). */
 export const defaultEmulatorUrl = 'http://127.0.0.1:4566';
 
+/** The local SageMaker endpoint emulator's port when `SAGEBATCH_ENDPOINT_PORT` is not set. */
+export const defaultEndpointPort = 8080;
+
 /** The account LocalStack and MiniStack present. */
 export const emulatorAccount = '000000000000';
 
@@ -50,4 +53,34 @@ export function localEndpointHosts(env: NodeJS.ProcessEnv = process.env): {
     bind: env.SAGEBATCH_ENDPOINT_BIND ?? '127.0.0.1',
     host: env.SAGEBATCH_ENDPOINT_HOST ?? '127.0.0.1',
   };
+}
+
+/**
+ * The port of the local endpoint emulator the demo starts and the CLI's `endpoint` and
+ * `stats` use: `SAGEBATCH_ENDPOINT_PORT`, else {@link defaultEndpointPort}. With this and
+ * `AWS_ENDPOINT_URL` set, two checkouts run side by side.
+ */
+export function localEndpointPort(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.SAGEBATCH_ENDPOINT_PORT;
+  if (value === undefined || value === '') return defaultEndpointPort;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(
+      `SAGEBATCH_ENDPOINT_PORT must be a port number 1-65535 (got ${JSON.stringify(value)})`,
+    );
+  return port;
+}
+
+/**
+ * The variables a printed command needs to reach the same emulators as this process:
+ * `AWS_ENDPOINT_URL` and `SAGEBATCH_ENDPOINT_PORT` when they differ from the defaults, as a
+ * shell prefix (empty when both are the defaults).
+ */
+export function localEnvPrefix(env: NodeJS.ProcessEnv = process.env): string {
+  const parts: string[] = [];
+  const aws = localAwsEnv(env).AWS_ENDPOINT_URL;
+  if (aws !== defaultEmulatorUrl) parts.push(`AWS_ENDPOINT_URL=${aws}`);
+  const port = localEndpointPort(env);
+  if (port !== defaultEndpointPort) parts.push(`SAGEBATCH_ENDPOINT_PORT=${port}`);
+  return parts.map((part) => `${part} `).join('');
 }

@@ -33,6 +33,10 @@ export interface EndpointStats {
   succeeded: number;
   transientErrors: number;
   modelErrors: number;
+  /** Calls refused because the endpoint name is not one of `endpointNames`. */
+  refused: number;
+  /** Calls never answered (`hangAboveItems`). */
+  hung: number;
   /** Time the model spent computing, summed over calls, ms. */
   busyMs: number;
   /** Number of computed calls by batch size. */
@@ -45,6 +49,8 @@ const emptyStats = (): EndpointStats => ({
   succeeded: 0,
   transientErrors: 0,
   modelErrors: 0,
+  refused: 0,
+  hung: 0,
   busyMs: 0,
   batchSizes: {},
 });
@@ -158,8 +164,9 @@ export class EndpointEmulator {
   async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0]!;
     if (request.method === 'GET' && path === '/ping') return this.#ping(response);
-    if (request.method === 'POST' && /^\/endpoints\/[^/]+\/invocations$/.test(path))
-      return this.#invoke(request, response);
+    const invocation = /^\/endpoints\/([^/]+)\/invocations$/.exec(path);
+    if (request.method === 'POST' && invocation)
+      return this.#invoke(request, response, decodeURIComponent(invocation[1]!));
     if (request.method === 'GET' && path === '/_emulator/stats')
       return this.#json(response, this.#stats);
     if (request.method === 'POST' && path === '/_emulator/reset') {
@@ -198,12 +205,23 @@ export class EndpointEmulator {
     response.end();
   }
 
-  async #invoke(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async #invoke(
+    request: IncomingMessage,
+    response: ServerResponse,
+    endpointName: string,
+  ): Promise<void> {
     const body = (await readBody(request)).toString('utf8');
     const contentType = request.headers['content-type'];
     const stats = this.#stats;
     stats.calls += 1;
     const faults = this.#faults;
+    if (faults.endpointNames && !faults.endpointNames.includes(endpointName)) {
+      stats.refused += 1;
+      // SageMaker's own answer for a missing endpoint or a wrong name.
+      return sendError(response, 400, 'ValidationError', {
+        message: `Endpoint ${endpointName} of account 000000000000 not found.`,
+      });
+    }
     const random = this.#options.random ?? Math.random;
     if (
       stats.calls <= faults.transientFirstCalls ||
@@ -229,6 +247,12 @@ export class EndpointEmulator {
         400,
         `cannot read the request: ${(error as Error).message}`,
       );
+    }
+    if (faults.hangAboveItems !== undefined && batch.items.length > faults.hangAboveItems) {
+      stats.hung += 1;
+      // Never answered: the connection stays open until the caller gives up.
+      await new Promise((resolve) => response.once('close', resolve));
+      return;
     }
     try {
       const { body: answer, contentType: answerType } = await this.#limit(() =>
@@ -261,8 +285,10 @@ export class EndpointEmulator {
       if (latency > 0) await delay(latency);
       if (faults.poisonMarker && texts.some((text) => text.includes(faults.poisonMarker!))) {
         throw new ModelRejection(
-          400,
-          `input rejected by the model (contains ${faults.poisonMarker})`,
+          faults.poisonStatus,
+          faults.poisonStatus >= 500
+            ? `unexpected exception on an input (contains ${faults.poisonMarker})`
+            : `input rejected by the model (contains ${faults.poisonMarker})`,
         );
       }
       let answer: { body: string; contentType: string };

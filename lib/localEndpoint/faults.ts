@@ -10,9 +10,25 @@ export const faultsSchema = z.strictObject({
   transientStatus: z.union([z.literal(503), z.literal(429)]).default(503),
   /**
    * A batch holding an item whose JSON text contains this marker fails as a whole with a
-   * 4xx ModelError, as a real container rejecting one bad input does.
+   * ModelError carrying `poisonStatus`, as a real container failing on one bad input does.
    */
   poisonMarker: z.string().min(1).optional(),
+  /**
+   * The container's status for a poison batch: 400 for a container that validates its
+   * input, 500 for AWS's inference toolkits, which answer an unexpected exception with 500.
+   */
+  poisonStatus: z.number().int().min(400).max(599).default(400),
+  /**
+   * A batch of more than this many items is never answered (a batch too large for the
+   * model's memory or time limit): the caller's call timeout must split it.
+   */
+  hangAboveItems: z.number().int().min(1).optional(),
+  /**
+   * Endpoint names that exist; a call to any other name is refused the way SageMaker
+   * refuses a missing endpoint (400 ValidationError "Endpoint ... not found"). Unset:
+   * every name is served.
+   */
+  endpointNames: z.array(z.string().min(1)).optional(),
   /** A batch holding an item whose JSON text contains this marker is answered with one output too few. */
   shortAnswerMarker: z.string().min(1).optional(),
   /** Simulated service time of a call: `latencyBaseMs + latencyPerItemMs x items`. */

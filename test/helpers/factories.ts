@@ -6,9 +6,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/batcher/handler.js';
+import { type Clock, systemClock } from '../../lib/clock.js';
+import { getCodec } from '../../lib/codecs/index.js';
 import { type BatcherConfig, loadConfig } from '../../lib/config.js';
 import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
-import { createModelInvoker } from '../../lib/dependencies.js';
+import type { BatcherDependencies } from '../../lib/dependencies.js';
+import { ModelInvoker } from '../../lib/modelInvoker.js';
+import { RequestQueue } from '../../lib/requestQueue.js';
 import { ResultStore } from '../../lib/resultStore.js';
 
 /** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
@@ -26,6 +30,7 @@ export function testConfig(overrides: Partial<Record<string, string>> = {}): Bat
   return loadConfig({
     RESULTS_TABLE_NAME: tableName,
     DLQ_URL: dlqUrl,
+    REQUEST_QUEUE_URL: queueUrl,
     ENDPOINT_NAME: 'test-endpoint',
     MODEL_BATCH_MAX_ITEMS: '32',
     RETRY_BASE_MS: '1',
@@ -84,20 +89,40 @@ export function lambdaContext(remainingMs = 60_000): Context {
 }
 
 /** Real adapters over real SDK clients (tests mock their `send` with aws-sdk-client-mock). */
-export function buildHandler(config: BatcherConfig = testConfig()) {
+export function buildDependencies(
+  config: BatcherConfig = testConfig(),
+  options: { clock?: Clock; random?: () => number } = {},
+): BatcherDependencies {
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(offline), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return createHandler({
+  const sqs = new SQSClient(offline);
+  const clock = options.clock ?? systemClock;
+  const invoker = new ModelInvoker({
+    client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
+    endpointName: config.endpointName,
+    codec: getCodec(config.codec),
+    parallelism: config.modelParallelism,
+    callTimeoutMs: config.modelCallTimeoutMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    clock,
+    ...(options.random ? { random: options.random } : {}),
+  });
+  return {
     config,
-    invoker: createModelInvoker(config, new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 })),
+    invoker,
     store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retryBaseMs: 1 }),
-    deadLetters: new DeadLetterPublisher({
-      client: new SQSClient(offline),
-      queueUrl: config.dlqUrl,
-      retryBaseMs: 1,
-    }),
+    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retryBaseMs: 1 }),
+    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl }),
     logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
-  });
+    clock,
+  };
+}
+
+/** The real handler over {@link buildDependencies}, built once. */
+export function buildHandler(config: BatcherConfig = testConfig()) {
+  const deps = buildDependencies(config);
+  return createHandler(() => deps);
 }

@@ -6,6 +6,8 @@ import {
   ServiceUnavailable,
 } from '@aws-sdk/client-sagemaker-runtime';
 import {
+  ChangeMessageVisibilityBatchCommand,
+  type ChangeMessageVisibilityBatchCommandInput,
   SendMessageBatchCommand,
   type SendMessageBatchCommandInput,
   SQSClient,
@@ -36,6 +38,12 @@ export interface FakeModelOptions {
   readonly transientCalls?: (call: number) => boolean;
   /** Answer batches holding `input` with one output too few. */
   readonly shortAnswer?: (input: unknown) => boolean;
+  /** Inputs that make the whole batch fail with a 500 ModelError, as AWS's inference toolkits do for an unexpected exception. */
+  readonly serverError?: (input: unknown) => boolean;
+  /** Batches the model never answers (out of memory, stuck): the call must time out. */
+  readonly hang?: (instances: unknown[]) => boolean;
+  /** The SageMaker-side error every call fails with (for example a ValidationError for a wrong endpoint name). */
+  readonly refuse?: () => Error | undefined;
 }
 
 /** A mocked SageMaker Runtime serving {@link modelOutput} through the json-instances codec. */
@@ -47,6 +55,9 @@ export function fakeModel(options: FakeModelOptions = {}) {
     count += 1;
     const instances = (JSON.parse(String(input.Body)) as { instances: unknown[] }).instances;
     calls.push(instances);
+    const refusal = options.refuse?.();
+    if (refusal) throw refusal;
+    if (options.hang?.(instances)) return new Promise(() => undefined);
     if (options.transientCalls?.(count)) {
       throw new ServiceUnavailable({
         message: 'endpoint busy',
@@ -59,6 +70,14 @@ export function fakeModel(options: FakeModelOptions = {}) {
         $metadata: { httpStatusCode: 424 },
         OriginalStatusCode: 400,
         OriginalMessage: 'bad input',
+      });
+    }
+    if (options.serverError && instances.some(options.serverError)) {
+      throw new ModelError({
+        message: 'Received server error (500) from primary',
+        $metadata: { httpStatusCode: 424 },
+        OriginalStatusCode: 500,
+        OriginalMessage: 'unexpected exception',
       });
     }
     const predictions = instances.map(modelOutput);
@@ -155,22 +174,41 @@ export function fakeTable(options: FakeTableOptions = {}) {
   };
 }
 
-/** A message the fake DLQ received. */
+/** A message the fake SQS received. */
 export interface ReceivedMessage {
   readonly body: string;
   readonly attributes: Record<string, string>;
+  readonly queueUrl: string;
+  readonly delaySeconds: number | undefined;
 }
 
 /** Behaviour of {@link fakeQueue}. */
 export interface FakeQueueOptions {
   /** How many times to fail (server side) the entry with this body before accepting it. */
-  readonly failTimes?: (body: string) => number;
+  readonly failTimes?: (body: string, queueUrl: string) => number;
 }
 
-/** A mocked SQS client that records SendMessageBatch entries. */
+/**
+ * A mocked SQS client that records SendMessageBatch entries (`messages`: those sent to
+ * the DLQ, `requeued`: those sent back to the request queue) and visibility changes.
+ */
 export function fakeQueue(options: FakeQueueOptions = {}) {
   const mock = mockClient(SQSClient);
+  const sent: ReceivedMessage[] = [];
   const messages: ReceivedMessage[] = [];
+  const requeued: ReceivedMessage[] = [];
+  const visibility: { receiptHandle: string; seconds: number }[] = [];
+  mock
+    .on(ChangeMessageVisibilityBatchCommand)
+    .callsFake((input: ChangeMessageVisibilityBatchCommandInput) => {
+      for (const entry of input.Entries ?? []) {
+        visibility.push({
+          receiptHandle: entry.ReceiptHandle ?? '',
+          seconds: entry.VisibilityTimeout ?? 0,
+        });
+      }
+      return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
+    });
   const failures = new Map<string, number>();
   let batches = 0;
   mock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
@@ -182,7 +220,7 @@ export function fakeQueue(options: FakeQueueOptions = {}) {
     for (const entry of entries) {
       const body = entry.MessageBody ?? '';
       const seen = failures.get(body) ?? 0;
-      if (seen < (options.failTimes?.(body) ?? 0)) {
+      if (seen < (options.failTimes?.(body, input.QueueUrl ?? '') ?? 0)) {
         failures.set(body, seen + 1);
         failed.push({
           Id: entry.Id,
@@ -198,10 +236,18 @@ export function fakeQueue(options: FakeQueueOptions = {}) {
           value.StringValue ?? '',
         ]),
       );
-      messages.push({ body, attributes });
-      successful.push({ Id: entry.Id, MessageId: `m-${messages.length}`, MD5OfMessageBody: '' });
+      const message = {
+        body,
+        attributes,
+        queueUrl: input.QueueUrl ?? '',
+        delaySeconds: entry.DelaySeconds,
+      };
+      sent.push(message);
+      // A requeued copy is the one message the batcher sends with its first enqueue time.
+      ('sagebatch.enqueuedAt' in attributes ? requeued : messages).push(message);
+      successful.push({ Id: entry.Id, MessageId: `m-${sent.length}`, MD5OfMessageBody: '' });
     }
     return { Successful: successful, Failed: failed };
   });
-  return { mock, messages, batches: () => batches };
+  return { mock, messages, requeued, visibility, batches: () => batches };
 }

@@ -1,9 +1,25 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchingPipeline, type BatchingPipelineProps } from '../../infra/BatchingPipeline.js';
-import { model, synth } from './synth.js';
+import { hasLocalInstanceStorage } from '../../infra/instanceStorage.js';
+import { cpuModel, model, noBundling, synth, vpcAttributes } from './synth.js';
+
+/** A resource of a synthesized template. */
+interface CfnResource {
+  Type: string;
+  Properties: { [key: string]: unknown; Tags?: unknown; KmsKeyId?: unknown };
+}
+/** A step of a step scaling policy. */
+interface StepAdjustment {
+  MetricIntervalLowerBound?: number;
+  MetricIntervalUpperBound?: number;
+  ScalingAdjustment: number;
+}
 
 const resourcesOf = (template: Template, type: string) =>
   Object.values(template.findResources(type));
@@ -11,10 +27,10 @@ const resourcesOf = (template: Template, type: string) =>
 /** An ARN as CDK synthesizes it with a concrete env: partition is still a pseudo parameter. */
 const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
 
-/** The batcher's IAM statements, as [actions, resources] pairs. */
-function functionStatements(template: Template) {
+/** The batcher's (or, with `role`, another function's) IAM statements, as [actions, resources] pairs. */
+function functionStatements(template: Template, role = '^PipelineRole') {
   const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PipelineRole') }] },
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(role) }] },
   });
   const [policy] = Object.values(policies);
   return (
@@ -48,8 +64,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
     });
   });
 
-  it('encrypts both queues, redrives to the DLQ after maxReceiveCount, keeps the DLQ 14 days', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+  it('encrypts every queue, redrives to the finalizer intake after maxReceiveCount, keeps the DLQ 14 days', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1_209_600,
@@ -57,17 +73,59 @@ describe('BatchingPipeline with an existing endpoint', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       RedrivePolicy: {
-        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineDlq'), 'Arn'] },
+        deadLetterTargetArn: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'],
+        },
         maxReceiveCount: 5,
       },
       // 6 x 120 s timeout + 20 s window
       VisibilityTimeout: 740,
     });
+    // Should the finalizer fail too, its intake still ends in the DLQ.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineDlq'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
   });
 
-  it('denies non-TLS access to both queues', () => {
+  it('gives the finalizer its intake queue and only what it calls: conditional row writes, DLQ sends', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    const statements = functionStatements(template, '^PipelineFinalizerRole');
+    expect(statements).toContainEqual({
+      actions: ['dynamodb:PutItem'],
+      resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
+    });
+    expect(statements).toContainEqual({
+      actions: ['sqs:SendMessage'],
+      resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDlq/), 'Arn'] },
+    });
+    const consume = statements.find((s) => s.actions.includes('sqs:ReceiveMessage'))!;
+    expect(consume.resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^PipelineUnprocessed/), 'Arn'],
+    });
+    expect(statements).toHaveLength(4);
+    const finalizer = resourcesOf(template, 'AWS::Lambda::Function').find((f) =>
+      String(f.Properties.Description).includes('finalizer'),
+    );
+    expect(finalizer?.Properties.Environment.Variables).toMatchObject({
+      RESULTS_TABLE_NAME: { Ref: expect.stringMatching(/^PipelineResults/) },
+      DLQ_URL: { Ref: expect.stringMatching(/^PipelineDlq/) },
+      RESULT_TTL_SECONDS: '604800',
+      POWERTOOLS_METRICS_NAMESPACE: 'Sagebatch',
+      POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^sagebatch-/),
+    });
+  });
+
+  it('denies non-TLS access to every queue', () => {
     const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({
@@ -102,8 +160,6 @@ describe('BatchingPipeline with an existing endpoint', () => {
           CODEC: 'json-instances',
           MODEL_BATCH_MAX_ITEMS: '64',
           MODEL_BATCH_MAX_BYTES: String(5 * 1024 * 1024),
-          MODEL_BATCH_MAX_TOKENS: '32768',
-          MODEL_BATCH_PACKING: 'length',
           MAX_RECEIVE_COUNT: '5',
           RESULT_TTL_SECONDS: '604800',
           RESULTS_TABLE_NAME: { Ref: Match.stringLikeRegexp('^PipelineResults') },
@@ -131,6 +187,10 @@ describe('BatchingPipeline with an existing endpoint', () => {
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDlq/), 'Arn'] },
     });
     expect(statements).toContainEqual({
+      actions: ['sqs:SendMessage'],
+      resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'] },
+    });
+    expect(statements).toContainEqual({
       actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
     });
@@ -143,7 +203,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'],
     });
     expect(statements.flatMap((s) => [s.resource].flat())).not.toContain('*');
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(6);
     // No managed policies: the function role carries only the statements above.
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
@@ -153,15 +213,50 @@ describe('BatchingPipeline with an existing endpoint', () => {
     });
   });
 
-  it('alarms on DLQ messages, request age (2 x (window + timeout)), function errors and throttles', () => {
+  it('alarms on new dead letters (client vs pipeline), request age, systemic and model errors, function errors and throttles', () => {
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map((a) => a.Properties);
-    expect(alarms).toHaveLength(4);
-    const byMetric = Object.fromEntries(alarms.map((a) => [a.MetricName, a]));
-    expect(byMetric.ApproximateNumberOfMessagesVisible).toMatchObject({
-      Threshold: 0,
-      Statistic: 'Maximum',
-    });
-    expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 280 });
+    // The intake queue's age alarm is the finalizer's: keyed apart from the request queue's.
+    const keyOf = (a: { MetricName?: string; Metrics?: { Id: string }[]; Dimensions?: unknown }) =>
+      a.MetricName === 'ApproximateAgeOfOldestMessage' &&
+      JSON.stringify(a.Dimensions).includes('PipelineUnprocessed')
+        ? 'Unfinalized'
+        : (a.MetricName ?? a.Metrics!.map((m) => m.Id).join('+'));
+    const byMetric = Object.fromEntries(alarms.map((a) => [keyOf(a), a]));
+    expect(byMetric.Unfinalized).toMatchObject({ Threshold: 600 });
+    expect(Object.keys(byMetric).sort()).toEqual(
+      [
+        'Unfinalized',
+        'ApproximateAgeOfOldestMessage',
+        'ClientFailures',
+        'Errors',
+        'PipelineFailures',
+        'SystemicErrors',
+        'Throttles',
+        'expr_1+errors+calls',
+      ].sort(),
+    );
+    // A rate of new dead letters, not "the DLQ is not empty" (which latches for 14 days).
+    for (const name of ['ClientFailures', 'PipelineFailures']) {
+      expect(byMetric[name]).toMatchObject({
+        Namespace: 'Sagebatch',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+    expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(false);
+    expect(byMetric.SystemicErrors).toMatchObject({ Namespace: 'Sagebatch', Threshold: 0 });
+    const rate = byMetric['expr_1+errors+calls'];
+    expect(rate.Threshold).toBe(5);
+    expect(rate.Metrics[0].Expression).toBe('IF(calls > 0, 100 * errors / calls, 0)');
+    expect(
+      rate.Metrics.map(
+        (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName,
+      ).filter(Boolean),
+    ).toEqual(['ModelErrors', 'ModelInvocations']);
+    // 5 deliveries x (20 s window + 120 s timeout) + backoff 5+10+20+40 s + one 60 s period.
+    expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 835 });
     expect(byMetric.Errors).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
     expect(byMetric.Throttles).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
     for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
@@ -186,6 +281,9 @@ describe('BatchingPipeline with an existing endpoint', () => {
       'Failed',
       'Retried',
       'Duplicates',
+      'ClientFailures',
+      'PipelineFailures',
+      'SystemicErrors',
     ]) {
       expect(body).toContain(`Sagebatch\\",\\"${metric}\\",\\"service`);
     }
@@ -194,6 +292,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
   it('outputs the queue, DLQ, table, function and endpoint names', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     expect(outputs.sort()).toEqual([
+      'Alarms',
+      'DashboardName',
       'DlqUrl',
       'EndpointName',
       'FunctionName',
@@ -209,18 +309,39 @@ describe('BatchingPipeline creating its endpoint', () => {
     template = synth({ model }).template;
   });
 
-  it('creates model, endpoint config (GPU, KMS-encrypted) and endpoint', () => {
+  it('creates model, endpoint config on the default GPU type without a KMS key, and endpoint', () => {
     template.hasResourceProperties('AWS::SageMaker::Model', {
       PrimaryContainer: { Image: model.imageUri, ModelDataUrl: model.modelDataUrl },
     });
+    // ml.g5 has local NVMe storage: CreateEndpointConfig rejects a KmsKeyId for it.
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineEndpointKey'), 'Arn'] },
+      KmsKeyId: Match.absent(),
       ProductionVariants: [
         Match.objectLike({ InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1 }),
       ],
     });
+    template.resourceCountIs('AWS::KMS::Key', 0);
     template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'minilm' });
-    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('points the function at the endpoint resource itself, so it is created first', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ENDPOINT_NAME: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineEndpoint'), 'EndpointName'],
+          },
+        }),
+      },
+    });
+    const invoke = functionStatements(template).find((s) =>
+      s.actions.includes('sagemaker:InvokeEndpoint'),
+    )!;
+    expect(invoke.resource).toEqual({
+      Ref: expect.stringMatching(/^PipelineEndpoint[0-9A-F]{8}$/),
+    });
+    const [endpointId] = Object.keys(template.findResources('AWS::SageMaker::Endpoint'));
+    expect(invoke.resource).toEqual({ Ref: endpointId });
   });
 
   it('scopes the execution role to the model artifact and image repository: no wildcard S3 or KMS', () => {
@@ -240,9 +361,7 @@ describe('BatchingPipeline creating its endpoint', () => {
     expect(JSON.stringify(find('ecr:BatchGetImage').Resource)).toContain(
       ':ecr:us-east-1:123456789012:repository/minilm-server',
     );
-    expect(find('kms:Decrypt').Resource).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/^PipelineEndpointKey/), 'Arn'],
-    });
+    expect(find('kms:Decrypt')).toBeUndefined();
     for (const s of statements) {
       const wildcard = [s.Resource].flat().includes('*');
       if (wildcard)
@@ -254,11 +373,73 @@ describe('BatchingPipeline creating its endpoint', () => {
     }
   });
 
-  it('lets the function invoke the created endpoint only', () => {
-    expect(functionStatements(template)).toContainEqual({
-      actions: ['sagemaker:InvokeEndpoint'],
-      resource: arn(':sagemaker:us-east-1:123456789012:endpoint/minilm'),
+  it('alarms on the endpoint own 5xx errors and p90 model latency', () => {
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map((a) => a.Properties);
+    const sagemaker = alarms.filter((a) => a.Namespace === 'AWS/SageMaker');
+    const byMetric = Object.fromEntries(sagemaker.map((a) => [a.MetricName, a]));
+    expect(Object.keys(byMetric).sort()).toEqual(['Invocation5XXErrors', 'ModelLatency']);
+    expect(byMetric.Invocation5XXErrors).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
+    // 30 s in microseconds, the unit SageMaker reports ModelLatency in.
+    expect(byMetric.ModelLatency).toMatchObject({
+      ExtendedStatistic: 'p90',
+      Threshold: 30_000_000,
     });
+    for (const alarm of sagemaker) {
+      expect(alarm.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'EndpointName', Value: { 'Fn::GetAtt': [expect.any(String), 'EndpointName'] } },
+          { Name: 'VariantName', Value: 'AllTraffic' },
+        ]),
+      );
+    }
+  });
+});
+
+describe('created endpoint storage encryption', () => {
+  it.each([
+    ['ml.g5.xlarge', true],
+    ['ml.g4dn.2xlarge', true],
+    ['ml.g6.xlarge', true],
+    ['ml.p4d.24xlarge', true],
+    ['ml.p5.48xlarge', true],
+    ['ml.c5d.xlarge', true],
+    ['ml.m5d.large', true],
+    ['ml.c5.xlarge', false],
+    ['ml.m5.large', false],
+    ['ml.inf2.xlarge', false],
+    ['ml.g5g.xlarge', false],
+  ])('knows whether %s has local NVMe storage (%s)', (type, nvme) => {
+    expect(hasLocalInstanceStorage(type)).toBe(nvme);
+  });
+
+  it('encrypts an EBS-backed (CPU) endpoint volume with a new rotating key the execution role may use', () => {
+    const { template } = synth({ model: cpuModel });
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineEndpointKey'), 'Arn'] },
+      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.c5.xlarge' })],
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it("uses the user's own key where it applies", () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+    const key = new kms.Key(stack, 'Mine', { enableKeyRotation: true });
+    new BatchingPipeline(stack, 'P', { model: { ...cpuModel, volumeKey: key } });
+    const configs = Object.values(
+      app.synth().getStackByName('S').template.Resources as Record<string, CfnResource>,
+    ).filter((r) => r.Type === 'AWS::SageMaker::EndpointConfig');
+    expect(configs[0]!.Properties.KmsKeyId).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^Mine/), 'Arn'],
+    });
+  });
+
+  it('refuses a key for an instance type with local NVMe storage', () => {
+    const stack = new Stack(new App(), 'S');
+    const key = new kms.Key(stack, 'Mine');
+    expect(() => new BatchingPipeline(stack, 'P', { model: { ...model, volumeKey: key } })).toThrow(
+      'ml.g5.xlarge has local NVMe storage',
+    );
   });
 });
 
@@ -273,29 +454,234 @@ describe('BatchingPipeline options', () => {
         Variables: Match.objectLike({ AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: 'http://10.0.0.1:8080' }),
       },
     });
+    // The emulators' CloudFormation rejects metric-math alarms: none in local mode.
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(7);
+    expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toEqual([]);
   });
 
-  it('sends alarms to the topic given', () => {
-    const app = new App();
+  it('sends alarms (and their recovery) to the topic given', () => {
+    const app = new App({ context: noBundling });
     const stack = new Stack(app, 'Topic');
     const topic = new sns.Topic(stack, 'Alarms');
     const pipeline = new BatchingPipeline(stack, 'P', { endpointName: 'ep', alarmTopic: topic });
-    expect(pipeline.alarms.dlqNotEmpty.alarmArn).toBeDefined();
+    expect(pipeline.alarms.pipelineFailures.alarmArn).toBeDefined();
     const alarms = Object.values(app.synth().getStackByName('Topic').template.Resources).filter(
       (r) => (r as { Type: string }).Type === 'AWS::CloudWatch::Alarm',
-    ) as { Properties: { AlarmActions: unknown[] } }[];
-    expect(alarms).toHaveLength(4);
-    for (const alarm of alarms)
+    ) as { Properties: { AlarmActions: unknown[]; OKActions: unknown[] } }[];
+    expect(alarms).toHaveLength(8);
+    for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
+    }
   });
 
-  it('supports FIFO queues with their limits', () => {
-    const { template } = synth({ endpointName: 'ep', fifo: true });
-    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true });
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 10,
-      MaximumBatchingWindowInSeconds: Match.absent(),
+  it('turns on active tracing when asked, and only then', () => {
+    synth({ endpointName: 'ep' }).template.hasResourceProperties('AWS::Lambda::Function', {
+      TracingConfig: Match.absent(),
     });
+    const { template } = synth({ endpointName: 'ep', tracing: lambda.Tracing.ACTIVE });
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+  });
+
+  it('pre-warms the results table when asked', () => {
+    const { template } = synth({
+      endpointName: 'ep',
+      tableWarmThroughput: { readUnitsPerSecond: 15_000, writeUnitsPerSecond: 20_000 },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      WarmThroughput: { ReadUnitsPerSecond: 15_000, WriteUnitsPerSecond: 20_000 },
+    });
+  });
+
+  it('encrypts both queues and the table with a customer-managed key and grants the function its use', () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Kms', { env: { account: '123456789012', region: 'us-east-1' } });
+    const key = new kms.Key(stack, 'DataKey', { enableKeyRotation: true });
+    new BatchingPipeline(stack, 'Pipeline', { endpointName: 'ep', encryptionKey: key });
+    const template = Template.fromStack(stack);
+    const keyArn = { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] };
+    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(3);
+    for (const queue of queues) {
+      expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn);
+      expect(queue.Properties.SqsManagedSseEnabled).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    });
+    const kmsActions = functionStatements(template)
+      .filter((s) => s.actions.some((a) => a.startsWith('kms:')))
+      .flatMap((s) => {
+        expect(s.resource).toEqual(keyArn);
+        return s.actions;
+      });
+    expect(new Set(kmsActions)).toEqual(
+      new Set(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']),
+    );
+  });
+
+  it('places a created endpoint in the VPC given, with scoped network-interface permissions', () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Vpc', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', vpcAttributes);
+    new BatchingPipeline(stack, 'Pipeline', { model: { ...model, vpc: { vpc } } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      VpcConfig: {
+        Subnets: vpcAttributes.privateSubnetIds,
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('SecurityGroup'), 'GroupId'] }],
+      },
+    });
+    const policy = JSON.stringify(
+      resourcesOf(template, 'AWS::IAM::Policy').find((p) =>
+        JSON.stringify(p).includes('ec2:CreateNetworkInterface'),
+      ),
+    );
+    for (const subnet of vpcAttributes.privateSubnetIds)
+      expect(policy).toContain(`subnet/${subnet}`);
+  });
+
+  it('tags every taggable resource for cost allocation, plus the tags given', () => {
+    const { template, stack } = synth({
+      model: { ...cpuModel, scaling: { minInstances: 1, maxInstances: 3 } },
+      tags: { team: 'ml' },
+    });
+    const service = stack.pipeline.serviceName;
+    const untaggable = new Set([
+      'AWS::IAM::Policy',
+      'AWS::SQS::QueuePolicy',
+      'AWS::Lambda::EventSourceMapping',
+      'AWS::CloudWatch::Dashboard',
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+    ]);
+    const resources = Object.values(template.toJSON().Resources as Record<string, CfnResource>);
+    const taggable = resources.filter((r) => !untaggable.has(r.Type));
+    expect(taggable.length).toBeGreaterThan(10);
+    for (const resource of taggable) {
+      expect({ type: resource.Type, tags: resource.Properties.Tags }).toEqual({
+        type: resource.Type,
+        tags: expect.arrayContaining([
+          { Key: 'sagebatch:pipeline', Value: service },
+          { Key: 'team', Value: 'ml' },
+        ]),
+      });
+    }
+  });
+
+  it('exposes the event source mapping so users can tune it', () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Esm');
+    const pipeline = new BatchingPipeline(stack, 'P', { endpointName: 'ep' });
+    (
+      pipeline.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping
+    ).addPropertyOverride('MetricsConfig', { Metrics: ['EventCount'] });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PRequests'), 'Arn'] },
+      MetricsConfig: { Metrics: ['EventCount'] },
+    });
+    expect(pipeline.eventSourceMapping.eventSourceMappingId).toBeDefined();
+  });
+});
+
+describe('endpoint autoscaling on the backlog', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth({
+      batchSize: 500,
+      model: {
+        ...cpuModel,
+        scaling: { minInstances: 1, maxInstances: 4, backlogPerInstance: 100 },
+      },
+    }).template;
+  });
+
+  it('registers the production variant with min and max instances', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ServiceNamespace: 'sagemaker',
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      MinCapacity: 1,
+      MaxCapacity: 4,
+      ResourceId: {
+        'Fn::Join': [
+          '',
+          [
+            'endpoint/',
+            { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineEndpoint'), 'EndpointName'] },
+            '/variant/AllTraffic',
+          ],
+        ],
+      },
+      RoleARN: Match.objectLike({
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            Match.stringLikeRegexp('AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint'),
+          ]),
+        ],
+      }),
+    });
+  });
+
+  it('sets the exact instance count to ceil(backlog / backlogPerInstance) on visible + in-flight requests', () => {
+    const policies = resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy');
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter((a) =>
+      JSON.stringify(a).includes('ApproximateNumberOfMessagesNotVisible'),
+    );
+    expect(alarms).toHaveLength(2);
+    const threshold = alarms[0]!.Properties.Threshold as number;
+    expect(alarms.map((a) => a.Properties.Threshold)).toEqual([threshold, threshold]);
+    expect(alarms[0]!.Properties.Metrics[0].Expression).toBe('visible + inflight');
+    // Evaluate the policies the way Application Auto Scaling does, for a few backlogs.
+    const desired = (backlog: number) => {
+      const upper = backlog >= threshold;
+      const policy = policies.find((p) =>
+        upper
+          ? p.Properties.StepScalingPolicyConfiguration.StepAdjustments.some(
+              (s: StepAdjustment) => (s.MetricIntervalLowerBound ?? -Infinity) >= 0,
+            )
+          : p.Properties.StepScalingPolicyConfiguration.StepAdjustments.every(
+              (s: StepAdjustment) => (s.MetricIntervalUpperBound ?? Infinity) <= 0,
+            ),
+      )!;
+      expect(policy.Properties.StepScalingPolicyConfiguration.AdjustmentType).toBe('ExactCapacity');
+      const offset = backlog - threshold;
+      const step = policy.Properties.StepScalingPolicyConfiguration.StepAdjustments.find(
+        (s: StepAdjustment) =>
+          (s.MetricIntervalLowerBound ?? -Infinity) <= offset &&
+          offset < (s.MetricIntervalUpperBound ?? Infinity),
+      );
+      return step.ScalingAdjustment as number;
+    };
+    expect([0, 99, 100, 199, 250, 300, 10_000].map(desired)).toEqual([1, 1, 2, 2, 3, 4, 4]);
+  });
+});
+
+describe('the app', () => {
+  it('sends alarms to a new encrypted topic e-mailing the address from context, and says so', () => {
+    const { template } = synth(
+      { endpointName: 'ep' },
+      { stack: { alarms: { email: 'ops@example.com' } } },
+    );
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
+    for (const alarm of alarms)
+      expect(alarm.Properties.AlarmActions).toEqual([
+        { Ref: expect.stringMatching(/^AlarmTopic/) },
+      ]);
+    expect(JSON.stringify(template.findOutputs('Alarms'))).toContain('ops@example.com');
+  });
+
+  it('says where alarms go when nowhere was given', () => {
+    const { template } = synth({ endpointName: 'ep' });
+    expect(JSON.stringify(template.findOutputs('Alarms'))).toContain('sagebatch:alarmEmail');
   });
 });
 
@@ -306,7 +692,19 @@ describe('BatchingPipeline validation', () => {
   it.each<[string, BatchingPipelineProps, string]>([
     ['no endpoint', {}, 'set exactly one of endpointName'],
     ['both endpoint modes', { endpointName: 'a', model }, 'set exactly one of endpointName'],
-    ['a bad endpoint name', { endpointName: 'my_endpoint' }, 'endpoint name must be 1-63'],
+    ['a bad endpoint name', { endpointName: 'my_endpoint' }, 'endpointName="my_endpoint"'],
+    [
+      // The old check let hyphen runs through: 102 characters synthesized.
+      'a 102-character endpoint name',
+      { endpointName: `${'a-'.repeat(50)}ab` },
+      'must be at most 63 characters',
+    ],
+    [
+      'a mistyped codec',
+      { endpointName: 'e', codec: 'hf-input' as BatchingPipelineProps['codec'] },
+      'codec="hf-input"',
+    ],
+    ['FIFO', { endpointName: 'e', fifo: true } as BatchingPipelineProps, 'fifo is not supported'],
     [
       'batchSize 0',
       { endpointName: 'e', batchSize: 0 },
@@ -328,16 +726,6 @@ describe('BatchingPipeline validation', () => {
       'at most 300 seconds',
     ],
     [
-      'FIFO with batchSize 11',
-      { endpointName: 'e', fifo: true, batchSize: 11 },
-      '1 to 10 for a FIFO queue',
-    ],
-    [
-      'FIFO with a window',
-      { endpointName: 'e', fifo: true, batchingWindow: Duration.seconds(5) },
-      'must be 0 for a FIFO queue',
-    ],
-    [
       'maxConcurrency 1',
       { endpointName: 'e', maxConcurrency: 1 },
       'maxConcurrency must be an integer from 2 to 1000',
@@ -355,25 +743,11 @@ describe('BatchingPipeline validation', () => {
     [
       'model batch bytes over the InvokeEndpoint limit',
       { endpointName: 'e', modelBatchMaxBytes: 6_291_457 },
-      'the InvokeEndpoint limit',
+      'modelBatchMaxBytes=6291457',
     ],
-    [
-      'modelBatchMaxItems 0',
-      { endpointName: 'e', modelBatchMaxItems: 0 },
-      'modelBatchMaxItems must be',
-    ],
-    ['modelParallelism 0', { endpointName: 'e', modelParallelism: 0 }, 'modelParallelism must be'],
-    [
-      'modelBatchMaxTokens 0',
-      { endpointName: 'e', modelBatchMaxTokens: 0 },
-      'modelBatchMaxTokens must be',
-    ],
-    [
-      'an unknown packing',
-      { endpointName: 'e', modelBatchPacking: 'sorted' as 'fifo' },
-      'modelBatchPacking must be one of length, fifo',
-    ],
-    ['maxReceiveCount 0', { endpointName: 'e', maxReceiveCount: 0 }, 'maxReceiveCount must be'],
+    ['modelBatchMaxItems 0', { endpointName: 'e', modelBatchMaxItems: 0 }, 'modelBatchMaxItems=0'],
+    ['modelParallelism 0', { endpointName: 'e', modelParallelism: 0 }, 'modelParallelism=0'],
+    ['maxReceiveCount 0', { endpointName: 'e', maxReceiveCount: 0 }, 'maxReceiveCount=0'],
     [
       'a timeout over 15 minutes',
       { endpointName: 'e', timeout: Duration.minutes(16) },
@@ -383,26 +757,63 @@ describe('BatchingPipeline validation', () => {
     [
       'maxInputBytes above the model batch',
       { endpointName: 'e', modelBatchMaxBytes: 2_000, maxInputBytes: 3_000 },
-      'maxInputBytes must be',
+      'maxInputBytes (3000) must not exceed modelBatchMaxBytes (2000)',
     ],
     [
       'a TTL under a minute',
       { endpointName: 'e', resultTtl: Duration.seconds(30) },
-      'resultTtl must be at least 60 seconds',
+      'resultTtl (seconds)=30',
+    ],
+    [
+      'scaling with max below min',
+      { model: { ...cpuModel, scaling: { minInstances: 3, maxInstances: 2 } } },
+      'minInstances <= maxInstances',
     ],
   ])('rejects %s', (_, props, message) => {
     expect(build(props)).toThrow(message);
   });
 
-  it('reports every problem at once', () => {
+  it('reports every problem at once, with the construct path', () => {
     expect(
-      build({ batchSize: 0, maxConcurrency: 1, batchingWindow: Duration.seconds(400) }),
-    ).toThrow(/endpointName[\s\S]*batchSize[\s\S]*300 seconds[\s\S]*maxConcurrency/);
+      build({
+        batchSize: 0,
+        maxConcurrency: 1,
+        batchingWindow: Duration.seconds(400),
+        codec: 'x' as 'jsonlines',
+      }),
+    ).toThrow(
+      /at S\/P:[\s\S]*endpointName[\s\S]*batchSize[\s\S]*300 seconds[\s\S]*maxConcurrency[\s\S]*codec/,
+    );
   });
 
   it('rejects a model artifact that is not an S3 object URL', () => {
     expect(
       build({ model: { ...model, modelDataUrl: 'https://example.com/model.tar.gz' } }),
     ).toThrow('modelDataUrl must look like s3://bucket/key');
+  });
+});
+
+describe('one source of truth for settings', () => {
+  it('gives the function every setting the batcher reads, each a value loadConfig accepts', async () => {
+    const { loadConfig, batcherSettings, settingDefault } = await import('../../lib/config.js');
+    const { template } = synth({ endpointName: 'ep', modelBatchMaxItems: 128 });
+    const variables = resourcesOf(template, 'AWS::Lambda::Function')[0]!.Properties.Environment
+      .Variables as Record<string, unknown>;
+    for (const setting of Object.values(batcherSettings))
+      expect(variables).toHaveProperty(setting.env);
+    const literal = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [
+        k,
+        typeof v === 'string'
+          ? v
+          : k.endsWith('_URL')
+            ? 'https://sqs.us-east-1.amazonaws.com/1/q'
+            : 'x',
+      ]),
+    );
+    const config = loadConfig(literal);
+    expect(config.modelBatchMaxItems).toBe(128);
+    expect(config.modelParallelism).toBe(settingDefault('modelParallelism'));
+    expect(config.codec).toBe(settingDefault('codec'));
   });
 });

@@ -2,7 +2,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { model, synth } from './synth.js';
+import { synth, variants } from './synth.js';
 
 describe('cdk-nag AwsSolutions', () => {
   it('finds a violation when there is one (the pack really runs)', () => {
@@ -12,12 +12,8 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => app.synth()).toThrow(/does not have server-side encryption enabled/);
   });
 
-  it.each([
-    ['an existing endpoint', { endpointName: 'sentiment' }],
-    ['a created endpoint', { model }],
-    ['local mode', { endpointName: 'local', localSageMakerRuntimeUrl: 'http://127.0.0.1:8080' }],
-  ])('reports no errors for a pipeline with %s', (_, pipeline) => {
-    const { assembly } = synth(pipeline, { nag: true });
+  it.each(variants)('reports no errors for a pipeline with %s', (_, pipeline, stack) => {
+    const { assembly } = synth(pipeline, { nag: true, stack });
     expect(assembly.stacks).toHaveLength(1);
   });
 });

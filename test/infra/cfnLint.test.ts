@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { model, synth } from './synth.js';
+import { synth, variants } from './synth.js';
 
 let cfnLint: string;
 
@@ -16,17 +16,17 @@ beforeAll(() => {
 });
 
 describe('cfn-lint', () => {
-  it.each([
-    ['an existing endpoint', { endpointName: 'sentiment' }],
-    ['a created endpoint', { model }],
-  ])('passes the synthesized template of a pipeline with %s', (_, pipeline) => {
-    const outdir = mkdtempSync(join(tmpdir(), 'sagebatch-cfn-'));
-    const { stack } = synth(pipeline, { outdir });
-    const templateFile = join(outdir, stack.templateFile);
-    const run = () =>
-      execFileSync(cfnLint, ['--format', 'parseable', templateFile], { encoding: 'utf8' });
-    expect(run).not.toThrow();
-  });
+  it.each(variants)(
+    'passes the synthesized template of a pipeline with %s',
+    (_, pipeline, stackProps) => {
+      const outdir = mkdtempSync(join(tmpdir(), 'sagebatch-cfn-'));
+      const { stack } = synth(pipeline, { outdir, stack: stackProps });
+      const templateFile = join(outdir, stack.templateFile);
+      const run = () =>
+        execFileSync(cfnLint, ['--format', 'parseable', templateFile], { encoding: 'utf8' });
+      expect(run).not.toThrow();
+    },
+  );
 
   it('fails a template with an error (cfn-lint really checks)', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'sagebatch-cfn-'));

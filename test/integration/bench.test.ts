@@ -88,6 +88,13 @@ describe('npm run bench -- --quick', () => {
     expect(results.latency!.completed).toBe(results.latency!.sent);
     expect(results.latency!.p50).toBeLessThanOrEqual(results.latency!.p95);
     expect(results.latency!.p95).toBeLessThanOrEqual(results.latency!.p99);
+    // The window is honoured: 20 requests a second over a 1 s window share invocations and
+    // model calls (MiniStack alone hands over at most 10 a call).
+    expect(results.latency!.meanItemsPerModelCall).toBeGreaterThan(10);
+    expect(results.latency!.boundMs).toBe(
+      results.latency!.windowSeconds * 1_000 + results.latency!.maxModelLatencyMs,
+    );
+    expect(report).toContain(`is ${results.latency!.boundMs} ms;`);
   });
 
   it('compares FIFO and length-aware packing on the same inputs, round by round', () => {

@@ -7,9 +7,12 @@ import { localClientConfig, localEndpointHosts } from '../../lib/local/localAws.
 import { EndpointEmulator } from '../../lib/localEndpoint/EndpointEmulator.js';
 import { SagebatchClient } from '../../lib/producer.js';
 
-/** The settings the integration stack is deployed with (short timeouts keep retries quick). */
+/**
+ * The settings the integration stack is deployed with (short timeouts keep retries quick;
+ * a batch size of 1,000 lets one invocation hold every request a test sends at once).
+ */
 export const itContext = {
-  batchSize: '100',
+  batchSize: '1000',
   batchingWindowSeconds: '1',
   timeoutSeconds: '10',
   maxReceiveCount: '2',
@@ -31,7 +34,10 @@ export interface LocalStack {
  * Starts (or reuses) the AWS emulator, starts the local endpoint emulator, and deploys the
  * real CDK app in local mode with the CDK CLI.
  */
-export async function startLocalStack(stackName: string): Promise<LocalStack> {
+export async function startLocalStack(
+  stackName: string,
+  context: Readonly<Record<string, string>> = itContext,
+): Promise<LocalStack> {
   const emulator = execFileSync('bash', ['scripts/aws-emulator.sh', 'start'], {
     encoding: 'utf8',
   }).trim();
@@ -42,7 +48,7 @@ export async function startLocalStack(stackName: string): Promise<LocalStack> {
   const outputs = await deployLocal({
     stackName,
     sageMakerRuntimeUrl: url.origin,
-    context: itContext,
+    context,
   });
   const config = localClientConfig();
   const sqs = new SQSClient(config);
@@ -61,7 +67,7 @@ export async function startLocalStack(stackName: string): Promise<LocalStack> {
     client,
     async teardown() {
       try {
-        await destroyLocal(stackName, itContext);
+        await destroyLocal(stackName, context);
       } finally {
         await endpoint.stop();
         if (emulator === 'started') execFileSync('bash', ['scripts/aws-emulator.sh', 'stop']);

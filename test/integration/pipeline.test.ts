@@ -1,10 +1,17 @@
 import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeadLetterMessage, readDeadLetters } from '../../lib/deadLetters.js';
+import { localClientConfig } from '../../lib/local/localAws.js';
 import type { RequestResult } from '../../lib/producer.js';
 import { type LocalStack, startLocalStack } from './localStack.js';
 
@@ -205,6 +212,112 @@ describe('the pipeline deployed to the local emulator', () => {
     expect(dlqByRequest.get(ids[0]!)?.[0]).toMatchObject({
       errorCode: 'RETRIES_EXHAUSTED',
       attempts: 2,
+    });
+  }, 300_000);
+
+  it('(g) a misconfigured endpoint leaves the backlog in the queue, never in the DLQ, and it drains to SUCCEEDED once fixed', async () => {
+    stack.endpoint.reset();
+    // SageMaker's answer to a wrong or missing endpoint name: 400 ValidationError "not found".
+    stack.endpoint.setFaults({ endpointNames: ['some-other-endpoint'] });
+    const ids = await stack.client.submit(
+      Array.from({ length: 30 }, (_, i) => ({ id: `g-${run}-${i}`, input: `held ${i}` })),
+    );
+    // Long enough for every request to reach its last delivery (maxReceiveCount 2) and be
+    // sent back to the queue instead of the DLQ.
+    const holdUntil = Date.now() + 25_000;
+    while (Date.now() < holdUntil) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const held = await stack.client.getResults(ids);
+    for (const id of ids) {
+      expect(held.get(id)).toMatchObject({
+        status: 'RETRYING',
+        error: { code: 'ENDPOINT_MISCONFIGURED', message: expect.stringContaining('not found') },
+      });
+    }
+    await collectDeadLetters();
+    expect(ids.filter((id) => dlqByRequest.has(id))).toEqual([]);
+    const refused = stack.endpoint.stats();
+    expect(refused.refused).toBeGreaterThan(0);
+    expect(refused.items).toBe(0);
+
+    stack.endpoint.setFaults({});
+    const { results, pending } = await wait(ids, 180_000);
+    expect(pending).toEqual([]);
+    for (const id of ids) {
+      expect(results.get(id)?.status).toBe('SUCCEEDED');
+      ledger.set(id, 'SUCCEEDED');
+    }
+  }, 300_000);
+
+  it('(h) isolates a 5xx poison item among 200: its neighbours succeed, it alone ends MODEL_ERROR in the DLQ', async () => {
+    stack.endpoint.reset();
+    stack.endpoint.setFaults({ poisonMarker: 'CRASH', poisonStatus: 500 });
+    const poisonId = `h-${run}-123`;
+    const ids = await stack.client.submit(
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `h-${run}-${i}`,
+        input: i === 123 ? 'CRASH the model' : `fine ${i}`,
+      })),
+    );
+    const { results, pending } = await wait(ids, 180_000);
+    stack.endpoint.setFaults({});
+    expect(pending).toEqual([]);
+    expect(results.get(poisonId)).toMatchObject({
+      status: 'FAILED',
+      attempts: 2,
+      error: { code: 'MODEL_ERROR' },
+    });
+    ledger.set(poisonId, 'FAILED');
+    for (const id of ids.filter((id) => id !== poisonId)) {
+      expect(results.get(id)?.status).toBe('SUCCEEDED');
+      ledger.set(id, 'SUCCEEDED');
+    }
+    await collectDeadLetters();
+    expect(dlqByRequest.get(poisonId)?.[0]).toMatchObject({ errorCode: 'MODEL_ERROR' });
+  }, 300_000);
+
+  it('(i) a function that fails on every delivery: SQS moves the messages, the finalizer makes them FAILED / UNPROCESSED with a DLQ message', async () => {
+    // Break the batcher for real, through the Lambda API: a setting that does not validate
+    // makes every invocation report all its records failed.
+    const lambda = new LambdaClient(localClientConfig());
+    const FunctionName = stack.outputs.functionName;
+    const { Environment } = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName }),
+    );
+    const healthy = Environment?.Variables ?? {};
+    const update = async (Variables: Record<string, string>) => {
+      await lambda.send(
+        new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables } }),
+      );
+      await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 60 }, { FunctionName });
+    };
+    await update({ ...healthy, MODEL_BATCH_MAX_ITEMS: 'not-a-number' });
+    stack.endpoint.reset();
+    let ids: string[];
+    try {
+      ids = await stack.client.submit(
+        Array.from({ length: 3 }, (_, i) => ({ id: `i-${run}-${i}`, input: `stranded ${i}` })),
+      );
+      const { results, pending } = await wait(ids, 240_000);
+      expect(pending).toEqual([]);
+      for (const id of ids) {
+        expect(results.get(id)).toMatchObject({
+          status: 'FAILED',
+          error: {
+            code: 'UNPROCESSED',
+            message: expect.stringContaining('without a recorded outcome'),
+          },
+        });
+        ledger.set(id, 'FAILED');
+      }
+    } finally {
+      await update(healthy);
+    }
+    expect(stack.endpoint.stats().calls).toBe(0);
+    await collectDeadLetters();
+    expect(dlqByRequest.get(ids[0]!)?.[0]).toMatchObject({
+      errorCode: 'UNPROCESSED',
+      requestId: ids[0],
+      body: JSON.stringify({ id: ids[0], input: 'stranded 0' }),
     });
   }, 300_000);
 

@@ -13,7 +13,29 @@ const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
 describe('classifyModelError', () => {
   it.each([
-    ['ValidationError', new ValidationError({ message: 'bad', ...meta(400) }), 'rejected'],
+    [
+      'ValidationError (endpoint not found)',
+      new ValidationError({ message: 'Endpoint x of account 1 not found.', ...meta(400) }),
+      'systemic',
+    ],
+    [
+      'AccessDeniedException',
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+      'systemic',
+    ],
+    [
+      'ExpiredTokenException',
+      Object.assign(new Error('expired'), { name: 'ExpiredTokenException' }),
+      'systemic',
+    ],
+    [
+      'an unnamed 403',
+      Object.assign(new Error('forbidden'), { $metadata: { httpStatusCode: 403 } }),
+      'systemic',
+    ],
     [
       'ModelError 400',
       new ModelError({ message: 'x', OriginalStatusCode: 400, ...meta(424) }),
@@ -27,38 +49,43 @@ describe('classifyModelError', () => {
     [
       'ModelError 429',
       new ModelError({ message: 'x', OriginalStatusCode: 429, ...meta(424) }),
-      'transient',
+      'unavailable',
     ],
     [
       'ModelError 500',
       new ModelError({ message: 'x', OriginalStatusCode: 500, ...meta(424) }),
-      'transient',
+      'model-error',
     ],
-    ['ModelError without status', new ModelError({ message: 'x', ...meta(424) }), 'transient'],
+    [
+      'ModelError 408',
+      new ModelError({ message: 'x', OriginalStatusCode: 408, ...meta(424) }),
+      'model-error',
+    ],
+    ['ModelError without status', new ModelError({ message: 'x', ...meta(424) }), 'model-error'],
     [
       'ModelNotReadyException',
       new ModelNotReadyException({ message: 'x', ...meta(429) }),
-      'transient',
+      'unavailable',
     ],
-    ['InternalFailure', new InternalFailure({ message: 'x', ...meta(500) }), 'transient'],
-    ['ServiceUnavailable', new ServiceUnavailable({ message: 'x', ...meta(503) }), 'transient'],
+    ['InternalFailure', new InternalFailure({ message: 'x', ...meta(500) }), 'unavailable'],
+    ['ServiceUnavailable', new ServiceUnavailable({ message: 'x', ...meta(503) }), 'unavailable'],
     [
       'ThrottlingException',
       Object.assign(new Error('slow down'), { name: 'ThrottlingException' }),
-      'transient',
+      'unavailable',
     ],
     [
       'AbortError (timeout)',
       Object.assign(new Error('aborted'), { name: 'AbortError' }),
-      'transient',
+      'unavailable',
     ],
     [
       'network error',
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
-      'transient',
+      'unavailable',
     ],
     ['DecodeError', new DecodeError('holds 1 outputs for 2 items'), 'bad-response'],
-    ['a thrown string', 'boom', 'transient'],
+    ['a thrown string', 'boom', 'unavailable'],
   ])('%s -> %s', (_, error, kind) => {
     expect(classifyModelError(error).kind).toBe(kind);
   });

@@ -5,6 +5,7 @@ import { ConfigError } from '../../lib/errors.js';
 const required = {
   RESULTS_TABLE_NAME: 'results',
   DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+  REQUEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/requests',
   ENDPOINT_NAME: 'my-endpoint',
 };
 
@@ -13,6 +14,7 @@ describe('loadConfig', () => {
     expect(loadConfig(required)).toEqual({
       resultsTableName: 'results',
       dlqUrl: required.DLQ_URL,
+      requestQueueUrl: required.REQUEST_QUEUE_URL,
       endpointName: 'my-endpoint',
       codec: 'json-instances',
       modelBatchMaxItems: 64,
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
     [{ ENDPOINT_NAME: undefined }, 'ENDPOINT_NAME is required but not set'],
     [{ DLQ_URL: 'not a url' }, 'DLQ_URL="not a url"'],
     [{ CODEC: 'protobuf' }, 'CODEC="protobuf"'],
+    [{ ENDPOINT_NAME: `${'a-'.repeat(50)}ab` }, 'must be at most 63 characters'],
     [{ MODEL_BATCH_MAX_ITEMS: 'abc' }, 'MODEL_BATCH_MAX_ITEMS="abc"'],
     [{ MODEL_BATCH_MAX_ITEMS: '0' }, 'MODEL_BATCH_MAX_ITEMS="0"'],
     [{ MODEL_BATCH_MAX_BYTES: '6291457' }, 'MODEL_BATCH_MAX_BYTES="6291457"'],

@@ -26,6 +26,8 @@ describe('DeadLetterPublisher', () => {
     expect(queue.batches()).toBe(3);
     expect(queue.messages[0]).toEqual({
       body: '{"input":0}',
+      queueUrl: dlqUrl,
+      delaySeconds: undefined,
       attributes: {
         'sagebatch.errorCode': 'INVALID_REQUEST',
         'sagebatch.errorMessage': 'input is required',

@@ -59,7 +59,7 @@ describe('EndpointEmulator', () => {
     async (codec) => {
       const inputs = ['hello', { text: 'héllo' }, [1, 2, 3], null];
       const { outcomes } = await invoker(codec).invoke([items(inputs)], budget());
-      expect(outcomes[0]!.map((o) => (o.status === 'ok' ? o.output : o))).toEqual(
+      expect(outcomes[0]!.map((o) => (o.status === 'ok' ? JSON.parse(o.outputJson) : o))).toEqual(
         inputs.map(expected),
       );
       expect(emulator.stats()).toMatchObject({
@@ -100,6 +100,64 @@ describe('EndpointEmulator', () => {
     expect(classifyModelError(error).kind).toBe('rejected');
   });
 
+  it('answers a 5xx poison batch the way AWS inference toolkits do: ModelError with status 500', async () => {
+    emulator.setFaults({ poisonMarker: 'POISON', poisonStatus: 500 });
+    const error = await client
+      .send(
+        new InvokeEndpointCommand({
+          EndpointName: 'local',
+          Body: '{"instances":["ok","POISON"]}',
+          ContentType: 'application/json',
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ModelError', OriginalStatusCode: 500 });
+    expect(classifyModelError(error).kind).toBe('model-error');
+    const { outcomes } = await invoker().invoke([items(['a', 'POISON', 'c', 'd'])], budget());
+    expect(outcomes[0]!.map((o) => o.status)).toEqual(['ok', 'retry', 'ok', 'ok']);
+  });
+
+  it('refuses an unknown endpoint name like SageMaker: 400 ValidationError "not found", classified systemic', async () => {
+    emulator.setFaults({ endpointNames: ['right-name'] });
+    const error = await client
+      .send(
+        new InvokeEndpointCommand({
+          EndpointName: 'wrong-name',
+          Body: '{"instances":[1]}',
+          ContentType: 'application/json',
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'Endpoint wrong-name of account 000000000000 not found.',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(classifyModelError(error).kind).toBe('systemic');
+    expect(emulator.stats()).toMatchObject({ calls: 1, refused: 1, items: 0 });
+  });
+
+  it('never answers a batch above hangAboveItems, so the invoker times out and splits it', async () => {
+    emulator.setFaults({ hangAboveItems: 2 });
+    const slow = new ModelInvoker({
+      client,
+      endpointName: 'local',
+      codec: getCodec('json-instances'),
+      parallelism: 2,
+      callTimeoutMs: 200,
+      retryBaseMs: 1,
+      retryMaxMs: 2,
+    });
+    const { outcomes } = await slow.invoke([items(['a', 'b', 'c', 'd', 'e'])], budget());
+    expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
+    expect(emulator.stats().hung).toBeGreaterThan(0);
+    expect(
+      Object.keys(emulator.stats().batchSizes)
+        .map(Number)
+        .every((n) => n <= 2),
+    ).toBe(true);
+  });
+
   it('lets the invoker isolate the poison item and serve its neighbours', async () => {
     emulator.setFaults({ poisonMarker: 'POISON' });
     const { outcomes } = await invoker().invoke([items(['a', 'b', 'POISON', 'd'])], budget());
@@ -122,7 +180,7 @@ describe('EndpointEmulator', () => {
     for (let i = 0; i < 2; i++) {
       const error = await send().catch((e: unknown) => e);
       expect(error).toMatchObject({ name, $metadata: { httpStatusCode: status } });
-      expect(classifyModelError(error).kind).toBe('transient');
+      expect(classifyModelError(error).kind).toBe('unavailable');
     }
     await expect(send()).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
     expect(emulator.stats()).toMatchObject({ calls: 3, transientErrors: 2, succeeded: 1 });

@@ -1,9 +1,10 @@
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SageMakerRuntimeClient, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getCodec } from '../../lib/codecs/index.js';
 import { ModelInvoker } from '../../lib/modelInvoker.js';
 import { offline } from '../helpers/factories.js';
 import { fakeModel, modelOutput } from '../helpers/fakes.js';
+import { virtualClock } from '../helpers/virtualClock.js';
 
 const items = (n: number, offset = 0) =>
   Array.from({ length: n }, (_, i) => ({ inputJson: JSON.stringify(i + offset) }));
@@ -34,7 +35,9 @@ describe('ModelInvoker', () => {
     const { outcomes, calls } = await invoker().invoke([items(3), items(2, 3)], budget());
     expect(calls.map((c) => c.items)).toEqual(expect.arrayContaining([3, 2]));
     expect(outcomes.flat()).toEqual(
-      [0, 1, 2, 3, 4].map((n) => expect.objectContaining({ status: 'ok', output: modelOutput(n) })),
+      [0, 1, 2, 3, 4].map((n) =>
+        expect.objectContaining({ status: 'ok', outputJson: JSON.stringify(modelOutput(n)) }),
+      ),
     );
     expect(outcomes[0]![0]).toMatchObject({ batchItems: 3 });
     expect(model.calls).toHaveLength(2);
@@ -70,49 +73,51 @@ describe('ModelInvoker', () => {
     expect(peak).toBe(2);
   });
 
-  it('retries a transient failure and then succeeds', async () => {
+  it('retries an unavailable endpoint and then succeeds', async () => {
     model = fakeModel({ transientCalls: (n) => n <= 2 });
     const { outcomes, calls } = await invoker().invoke([items(4)], budget());
     expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
-    expect(calls.map((c) => c.result)).toEqual(['transient', 'transient', 'ok']);
+    expect(calls.map((c) => c.result)).toEqual(['unavailable', 'unavailable', 'ok']);
   });
 
-  it('gives up on transient failures when the budget is spent', async () => {
+  it('gives up on unavailable errors when the budget is spent, leaving the items for later', async () => {
     model = fakeModel({ transientCalls: () => true });
     const { outcomes } = await invoker().invoke([items(3)], budget(30));
     expect(outcomes[0]).toEqual(
       items(3).map(() => ({
-        status: 'transient',
+        status: 'retry',
+        reason: 'unavailable',
         message: expect.stringContaining('ServiceUnavailable'),
       })),
     );
   });
 
-  it('makes no call at all once the signal has aborted', async () => {
+  it('sends nothing once the invocation signal has aborted, and counts no model call', async () => {
     model = fakeModel();
     const controller = new AbortController();
     controller.abort();
-    const { outcomes } = await invoker().invoke([items(2)], {
+    const { outcomes, calls } = await invoker().invoke([items(2)], {
       signal: controller.signal,
       deadline: Date.now() + 10_000,
     });
-    expect(outcomes[0]!.every((o) => o.status === 'transient')).toBe(true);
+    expect(outcomes[0]!.every((o) => o.status === 'retry')).toBe(true);
+    expect(model.calls).toHaveLength(0);
+    expect(calls).toEqual([]);
   });
 
-  it('aborts a call that outlives the function (AbortSignal) and reports it transient', async () => {
-    model = fakeModel();
-    model.mock.callsFake(() => new Promise(() => undefined)); // a model that never answers
+  it('aborts a call that outlives the function (AbortSignal): the items wait, the call is reported aborted', async () => {
+    model = fakeModel({ hang: () => true });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
-    const run = invoker().invoke([items(1)], {
+    const { outcomes, calls } = await invoker().invoke([items(1)], {
       signal: controller.signal,
       deadline: Date.now() + 10_000,
     });
-    const { outcomes } = await run;
-    expect(outcomes[0]![0]).toMatchObject({ status: 'transient' });
+    expect(outcomes[0]![0]).toMatchObject({ status: 'retry', reason: 'unavailable' });
+    expect(calls.map((c) => c.result)).toEqual(['aborted']);
   });
 
-  it('isolates one poison item among 100 with at most 2*ceil(log2 100)+1 extra calls', async () => {
+  it('isolates one 4xx poison item among 100 with at most 2*ceil(log2 100)+1 extra calls', async () => {
     model = fakeModel({ poison: (input) => input === 37 });
     const { outcomes, calls } = await invoker().invoke([items(100)], budget());
     const flat = outcomes[0]!;
@@ -124,6 +129,89 @@ describe('ModelInvoker', () => {
     expect(calls.length - 1).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(100)) + 1);
   });
 
+  it('retries a 5xx ModelError briefly, then splits: the poison pill waits alone, its 99 neighbours succeed', async () => {
+    model = fakeModel({ serverError: (input) => input === 37 });
+    const { outcomes, calls } = await invoker().invoke([items(100)], budget());
+    const flat = outcomes[0]!;
+    expect(flat[37]).toEqual({
+      status: 'retry',
+      reason: 'model-error',
+      message: expect.stringContaining('model status 500'),
+    });
+    expect(flat.filter((o) => o.status === 'ok')).toHaveLength(99);
+    // Each level of the split tries a failing batch twice (one brief retry).
+    expect(calls.length).toBeLessThanOrEqual(2 * (2 * Math.ceil(Math.log2(100)) + 1));
+  });
+
+  it('splits a batch the model never answers in time until the halves fit', async () => {
+    model = fakeModel({ hang: (instances) => instances.length > 4 });
+    const slow = new ModelInvoker({
+      client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
+      endpointName: 'ep',
+      codec: getCodec('json-instances'),
+      parallelism: 4,
+      callTimeoutMs: 20,
+      retryBaseMs: 1,
+      retryMaxMs: 2,
+    });
+    const { outcomes, calls } = await slow.invoke([items(16)], budget());
+    expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
+    expect(calls.filter((c) => c.result === 'ok').map((c) => c.items)).toEqual([4, 4, 4, 4]);
+    expect(calls.some((c) => c.result === 'model-error' && c.errorName === 'TimeoutError')).toBe(
+      true,
+    );
+  });
+
+  it('opens the circuit on a systemic error: no split, no further call, every item waits', async () => {
+    model = fakeModel({
+      refuse: () =>
+        new ValidationError({
+          message: 'Endpoint ep of account 000000000000 not found.',
+          $metadata: { httpStatusCode: 400 },
+        }),
+    });
+    const { outcomes, calls, systemic } = await invoker(1).invoke(
+      [items(8), items(8, 8), items(8, 16)],
+      budget(),
+    );
+    expect(calls).toHaveLength(1);
+    expect(systemic?.kind).toBe('systemic');
+    expect(outcomes.flat()).toEqual(
+      Array.from({ length: 24 }, () => ({
+        status: 'retry',
+        reason: 'systemic',
+        message: expect.stringContaining('not found'),
+      })),
+    );
+  });
+
+  it('re-checks deadlines before every attempt: an item that expires while retrying is not sent again', async () => {
+    const clock = virtualClock();
+    model = fakeModel({ transientCalls: (n) => n <= 3 });
+    const timed = new ModelInvoker({
+      client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
+      endpointName: 'ep',
+      codec: getCodec('json-instances'),
+      parallelism: 1,
+      callTimeoutMs: 5_000,
+      retryBaseMs: 100,
+      retryMaxMs: 100,
+      random: () => 0.99,
+      clock,
+    });
+    const batch = [
+      { inputJson: '0', deadline: clock.now() + 150 },
+      { inputJson: '1' },
+      { inputJson: '2', deadline: clock.now() - 1 },
+    ];
+    const { outcomes } = await timed.invoke([batch], {
+      signal: new AbortController().signal,
+      deadline: clock.now() + 10_000,
+    });
+    expect(outcomes[0]!.map((o) => o.status)).toEqual(['expired', 'ok', 'expired']);
+    expect(model.calls.map((c) => c.length)).toEqual([2, 2, 1, 1]);
+  });
+
   it('isolates several poison items and keeps every healthy neighbour', async () => {
     model = fakeModel({ poison: (input) => input === 0 || input === 9 || input === 10 });
     const { outcomes } = await invoker().invoke([items(16)], budget());
@@ -132,7 +220,7 @@ describe('ModelInvoker', () => {
     expect(outcomes[0]!.filter((o) => o.status === 'ok')).toHaveLength(13);
   });
 
-  it('bisects a wrong item count down to MODEL_BAD_RESPONSE for the item alone', async () => {
+  it('splits a wrong item count down to MODEL_BAD_RESPONSE for the item alone', async () => {
     model = fakeModel({ shortAnswer: (input) => input === 2 });
     const { outcomes } = await invoker().invoke([items(4)], budget());
     expect(outcomes[0]!.map((o) => o.status)).toEqual(['ok', 'ok', 'failed', 'ok']);

@@ -70,7 +70,7 @@ function withinLimits(planner: Planner): void {
 }
 
 /** A deterministic stand-in model: each output names the input it was computed from. */
-const modelOf = (inputJson: string) => ({ from: inputJson });
+const modelOf = (inputJson: string) => JSON.stringify({ from: inputJson });
 
 function mapsBack(
   planner: Planner,
@@ -82,7 +82,7 @@ function mapsBack(
       const outcomes: ItemOutcome[][] = plan.batches.map((batch) =>
         batch.map((r) => ({
           status: 'ok',
-          output: modelOf(r.inputJson),
+          outputJson: modelOf(r.inputJson),
           latencyMs: 1,
           batchItems: batch.length,
         })),
@@ -91,7 +91,7 @@ function mapsBack(
       for (const r of requests) {
         const outcome = outcomes_.get(r.id);
         if (plan.oversized.includes(r)) expect(outcome?.status).toBe('failed');
-        else expect(outcome).toMatchObject({ status: 'ok', output: modelOf(r.inputJson) });
+        else expect(outcome).toMatchObject({ status: 'ok', outputJson: modelOf(r.inputJson) });
       }
     }),
   );

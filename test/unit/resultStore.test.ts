@@ -36,17 +36,68 @@ describe('ResultStore', () => {
     for (let i = 0; i < 250; i++)
       table.rows.set(`id-${i}`, row(`id-${i}`, i % 2 === 0 ? 'SUCCEEDED' : 'RETRYING'));
     const ids = Array.from({ length: 260 }, (_, i) => `id-${i}`);
-    const succeeded = await store().findSucceeded([...ids, 'id-0']);
+    const { succeeded, unread } = await store().findSucceeded([...ids, 'id-0']);
     expect(succeeded.size).toBe(125);
+    expect(unread.size).toBe(0);
     expect(table.batchGets()).toBe(3);
     const request = table.mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t!;
     expect(request.ProjectionExpression).toBe('#a0,#a1');
   });
 
+  it('reads with strongly consistent reads, so a success written a moment ago is seen', async () => {
+    table = fakeTable();
+    await store().findSucceeded(['a']);
+    const request = table.mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t!;
+    expect(request.ConsistentRead).toBe(true);
+  });
+
+  it('reports the keys of a BatchGet that keeps failing as unread instead of throwing', async () => {
+    table = fakeTable();
+    table.mock.on(BatchGetCommand).rejects(
+      Object.assign(new Error('Throughput exceeded'), {
+        name: 'ProvisionedThroughputExceededException',
+      }),
+    );
+    const errors: unknown[] = [];
+    const { succeeded, unread } = await store().findSucceeded(['a', 'b'], {
+      onError: (e) => errors.push(e),
+    });
+    expect(succeeded.size).toBe(0);
+    expect([...unread]).toEqual(['a', 'b']);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('writes a success for an id the pre-check could not read conditionally: it never overwrites a success', async () => {
+    table = fakeTable();
+    table.rows.set('first', { ...row('first', 'SUCCEEDED'), output: '"first"' });
+    const outcomes = await store().write(
+      [{ ...row('first', 'SUCCEEDED'), output: '"second"' }, row('other', 'SUCCEEDED')],
+      { conditional: new Set(['first']) },
+    );
+    expect(Object.fromEntries(outcomes)).toEqual({
+      first: 'already-succeeded',
+      other: 'written',
+    });
+    expect(table.rows.get('first')?.output).toBe('"first"');
+  });
+
+  it('issues no request once its signal has aborted, and reports those rows unwritten', async () => {
+    table = fakeTable();
+    const controller = new AbortController();
+    controller.abort();
+    const outcomes = await store().write([row('a', 'SUCCEEDED'), row('b', 'FAILED')], {
+      signal: controller.signal,
+    });
+    expect(Object.fromEntries(outcomes)).toEqual({ a: 'error', b: 'error' });
+    expect(table.puts() + table.batchWrites()).toBe(0);
+  });
+
   it('retries UnprocessedKeys until every key is read', async () => {
     table = fakeTable({ unprocessedKeysOnce: 7 });
     for (let i = 0; i < 20; i++) table.rows.set(`id-${i}`, row(`id-${i}`, 'SUCCEEDED'));
-    const succeeded = await store().findSucceeded(Array.from({ length: 20 }, (_, i) => `id-${i}`));
+    const { succeeded } = await store().findSucceeded(
+      Array.from({ length: 20 }, (_, i) => `id-${i}`),
+    );
     expect(succeeded.size).toBe(20);
     expect(table.batchGets()).toBe(2);
   });

@@ -1,0 +1,38 @@
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { readAppConfig } from '../../infra/appConfig.js';
+
+const from = (context: Record<string, string>) => readAppConfig((key) => context[key]);
+
+describe('readAppConfig', () => {
+  it('reads where alarms go, tracing and a customer-managed key from context', () => {
+    const config = from({
+      'sagebatch:endpointName': 'ep',
+      'sagebatch:alarmEmail': 'ops@example.com',
+      'sagebatch:tracing': 'true',
+      'sagebatch:encryptionKeyArn': 'arn:aws:kms:us-east-1:123456789012:key/k',
+    });
+    expect(config.alarms).toEqual({ email: 'ops@example.com', topicArn: undefined });
+    expect(config.pipeline.tracing).toBe(Tracing.ACTIVE);
+    expect(config.encryptionKeyArn).toBe('arn:aws:kms:us-east-1:123456789012:key/k');
+    expect(from({ 'sagebatch:alarmTopicArn': 'arn:aws:sns:us-east-1:1:t' }).alarms.topicArn).toBe(
+      'arn:aws:sns:us-east-1:1:t',
+    );
+  });
+
+  it('turns min/max instances into backlog scaling of a created endpoint', () => {
+    const config = from({
+      'sagebatch:endpointName': 'minilm',
+      'sagebatch:imageUri': '123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1',
+      'sagebatch:modelDataUrl': 's3://bucket/model.tar.gz',
+      'sagebatch:maxInstances': '4',
+      'sagebatch:backlogPerInstance': '200',
+    });
+    expect(config.pipeline.model?.scaling).toEqual({
+      minInstances: 1,
+      maxInstances: 4,
+      backlogPerInstance: 200,
+    });
+    expect(from({ 'sagebatch:endpointName': 'ep' }).pipeline.tracing).toBeUndefined();
+  });
+});
