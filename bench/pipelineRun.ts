@@ -24,6 +24,10 @@ export interface PipelineRunOptions {
   readonly concurrency: number;
   readonly memoryMb: number;
   readonly endpoint: EndpointEmulator;
+  /** More settings of the function, by environment variable (e.g. MODEL_BATCH_PACKING). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** MODEL_PARALLELISM of the function. @default 2 */
+  readonly modelParallelism?: number;
 }
 
 /** What a run cost and produced. */
@@ -44,6 +48,8 @@ export interface PipelineRunResult {
   readonly sqsRequests: number;
   readonly aws: AwsUsage;
   readonly failedRecords: number;
+  /** Longest model call any request was served by (its row's modelLatencyMs), ms. */
+  readonly maxModelLatencyMs: number;
   /** Output of each request, by index into `texts`. */
   readonly outputs: unknown[];
 }
@@ -66,7 +72,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     ENDPOINT_NAME: 'bench',
     CODEC: 'hf-inputs',
     MODEL_BATCH_MAX_ITEMS: String(options.modelBatchItems),
-    MODEL_PARALLELISM: '2',
+    MODEL_PARALLELISM: String(options.modelParallelism ?? 2),
+    ...options.environment,
   });
   const handler = createHandler(() => ({
     config,
@@ -143,6 +150,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     sqsRequests: batches + batches + deletes,
     aws: aws.usage,
     failedRecords,
+    maxModelLatencyMs: Math.max(
+      0,
+      ...[...aws.rows.values()].map((row) => Number(row.modelLatencyMs) || 0),
+    ),
     outputs: texts.map((_, i) => {
       const row = aws.rows.get(`${options.name}-${i}`);
       return row?.output === undefined ? undefined : JSON.parse(String(row.output));

@@ -3,22 +3,28 @@
  *
  *   npm run bench             real model (all-MiniLM-L6-v2 on CPU, bench virtualenv) -> bench/REPORT.md
  *   npm run bench -- --quick  built-in deterministic model, small counts -> bench/out/quick/REPORT.md
+ *   npm run bench -- --only packing   only FIFO vs length-aware packing and the tuner check
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
 import { costChart, curveChart } from './charts.js';
+import { corpus } from './corpus.js';
 import { costPerMillion } from './cost.js';
 import { runLatency } from './latencyRun.js';
 import { measureModelCurve } from './modelCurve.js';
+import { type PackingResults, renderPackingSection } from './packingReport.js';
+import { comparePacking } from './packingRun.js';
+import { startPaddingModel } from './paddingModel.js';
 import { runPipeline } from './pipelineRun.js';
 import { compareOutputs } from './quality.js';
 import { type BenchResults, renderReport } from './report.js';
 import { sentences } from './sentences.js';
+import { checkTuner } from './tunerCheck.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const options = new Command('bench')
@@ -27,6 +33,11 @@ const options = new Command('bench')
   .option('--out <dir>', 'where REPORT.md, the charts and results.json go')
   .option('--skip-latency', 'skip the run through the deployed local stack')
   .option('--model-port <port>', 'port of the model server', (v) => Number.parseInt(v, 10), 8081)
+  .option('--only <part>', 'run only this part: packing (FIFO vs length-aware, and the tuner)')
+  .option('--skip-packing', 'skip FIFO vs length-aware packing and the tuner check')
+  .option('--rounds <n>', 'interleaved rounds of the packing comparison', (v) =>
+    Number.parseInt(v, 10),
+  )
   .parse()
   .opts<{
     quick?: boolean;
@@ -34,6 +45,9 @@ const options = new Command('bench')
     out?: string;
     skipLatency?: boolean;
     modelPort: number;
+    only?: 'packing';
+    skipPacking?: boolean;
+    rounds?: number;
   }>();
 
 const quick = options.quick ?? false;
@@ -68,10 +82,15 @@ async function startModelServer(): Promise<{ url: string; process: ChildProcess 
   throw new Error('the model server did not answer /ping within 120 s');
 }
 
-async function main(): Promise<void> {
+const machine = () =>
+  `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const commit = () =>
+  execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+
+/** One message per call vs sagebatch, the model curve, quality and latency -> results.json. */
+async function batchingBench(model: { url: string } | null): Promise<void> {
   const count = options.sentences ?? (quick ? 600 : 5_000);
   const texts = sentences(count);
-  const model = quick ? null : await startModelServer();
   // Quick mode: the built-in model with a GPU-like cost (fixed per call, small per item).
   const endpoint = new EndpointEmulator(
     model
@@ -133,12 +152,9 @@ async function main(): Promise<void> {
       model: quick
         ? 'built-in text-stats (deterministic, simulated 4 ms + 0.05 ms/item)'
         : 'sentence-transformers/all-MiniLM-L6-v2 on CPU (torch 2.13.0), batched, mean-pooled, normalized',
-      machine: `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      machine: machine(),
       date: new Date().toISOString().slice(0, 10),
-      commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-        cwd: root,
-        encoding: 'utf8',
-      }).trim(),
+      commit: commit(),
       curve,
       baseline: baselineRun,
       sagebatch: sagebatchRun,
@@ -155,15 +171,114 @@ async function main(): Promise<void> {
       await costChart({ 'one per call': costs.baseline, sagebatch: costs.sagebatch }),
     );
     writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(outDir, 'REPORT.md'), renderReport(results));
-    log(`report written to ${join(outDir, 'REPORT.md')}`);
     console.log(
       `cost ratio ${(results.costRatio * 100).toFixed(1)}%, efficiency ${(results.efficiency * 100).toFixed(1)}%, min cosine ${quality.minCosine.toFixed(7)}`,
     );
   } finally {
     await endpoint.stop();
+  }
+}
+
+/**
+ * FIFO vs length-aware packing on two mixed-length corpora, and the tuner's recommendation
+ * against a sweep -> packing.json. Quick mode: a TypeScript model with the same padding cost
+ * shape and counters (no Python), small counts.
+ */
+async function packingBench(model: { url: string } | null): Promise<void> {
+  const padding = model ? null : await startPaddingModel({ baseMs: 5, perPaddedTokenMs: 0.01 });
+  const modelUrl = model?.url ?? padding!.url;
+  const endpoint = new EndpointEmulator({ port: 0, proxyUrl: modelUrl });
+  await endpoint.start();
+  try {
+    const count = options.sentences ?? (quick ? 400 : 1_000);
+    const comparisons: PackingResults['comparisons'] = [];
+    for (const name of ['query-passage', 'lognormal'] as const) {
+      const texts = corpus(name, count);
+      log(`${name}: ${count} requests, each alone (quality reference)`);
+      const singles: unknown[] = [];
+      for (const text of texts) {
+        const response = await fetch(`${modelUrl}/invocations`, {
+          method: 'POST',
+          body: JSON.stringify({ inputs: [text] }),
+          headers: { 'content-type': 'application/json' },
+        });
+        if (!response.ok) throw new Error(`model call failed: ${response.status}`);
+        singles.push(((await response.json()) as unknown[])[0]);
+      }
+      log(`${name}: FIFO vs length-aware packing, interleaved rounds`);
+      comparisons.push(
+        await comparePacking({
+          corpus: name,
+          texts,
+          singles,
+          modelUrl,
+          endpoint,
+          // One invocation of every request, as the construct's default batchSize (1,000)
+          // gathers them: length-aware packing sorts within one invocation only.
+          eventSize: count,
+          concurrency: 1,
+          memoryMb: 1_024,
+          modelBatchMaxItems: 64,
+          rounds: options.rounds ?? (quick ? 2 : 3),
+        }),
+      );
+      const c = comparisons.at(-1)!;
+      log(`${name}: length-aware / FIFO items/s ${c.speedup.median.toFixed(2)}x`);
+    }
+    const results = (tuner: PackingResults['tuner']): PackingResults => ({
+      mode: quick ? 'quick' : 'full',
+      model: model
+        ? 'sentence-transformers/all-MiniLM-L6-v2 on CPU (torch 2.13.0), tokenizer padding to the longest item'
+        : 'simulated padding model (5 ms + 10 µs per padded token a call, words + 2 tokens an item)',
+      machine: machine(),
+      date: new Date().toISOString().slice(0, 10),
+      commit: commit(),
+      comparisons,
+      tuner,
+    });
+    const save = (r: PackingResults) => {
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'packing.json'), `${JSON.stringify(r, null, 2)}\n`);
+    };
+    save(results(undefined)); // the comparisons stand even if the tuner check fails
+    log('tuner: measure, fit, recommend; then a sweep through the handler');
+    const tuner = await checkTuner({
+      endpoint,
+      texts: corpus('query-passage', quick ? 300 : 600, 23),
+      maxCallMs: quick ? 200 : 1_500,
+      batchSizes: quick ? [1, 4, 16, 64, 256] : [1, 4, 16, 64, 128, 256],
+      lengths: [16, 64, 256],
+      maxItemTokens: 256,
+      sweepItems: quick ? [16, 64, 256] : [16, 32, 64, 128, 256],
+      sweepTokens: quick ? [4_096, 16_384] : [4_096, 8_192, 16_384],
+      rounds: 2,
+      log,
+    });
+    save(results(tuner));
+  } finally {
+    await endpoint.stop();
+    await padding?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const model = quick ? null : await startModelServer();
+  try {
+    if (options.only !== 'packing') await batchingBench(model);
+    if (!options.skipPacking) await packingBench(model);
+  } finally {
     model?.process.kill();
   }
+  // The report: every part from its last run's file (a part run alone keeps the others).
+  const read = <T>(file: string) =>
+    existsSync(join(outDir, file))
+      ? (JSON.parse(readFileSync(join(outDir, file), 'utf8')) as T)
+      : undefined;
+  const batching = read<BenchResults>('results.json');
+  const packing = read<PackingResults>('packing.json');
+  const parts = [batching && renderReport(batching), packing && renderPackingSection(packing)];
+  writeFileSync(join(outDir, 'REPORT.md'), parts.filter(Boolean).join('\n'));
+  log(`report written to ${join(outDir, 'REPORT.md')}`);
 }
 
 main().catch((error: unknown) => {

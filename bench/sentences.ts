@@ -53,7 +53,7 @@ const tails = [
 ];
 
 /** A small linear congruential generator: deterministic across runs and platforms. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;

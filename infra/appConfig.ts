@@ -68,6 +68,11 @@ export function readAppConfig(read: ContextReader): AppConfig {
     modelBatchMaxItems: number(read, 'sagebatch:modelBatchMaxItems'),
     modelBatchMaxBytes: number(read, 'sagebatch:modelBatchMaxBytes'),
     modelParallelism: number(read, 'sagebatch:modelParallelism'),
+    modelBatchMaxTokens: number(read, 'sagebatch:modelBatchMaxTokens'),
+    modelBatchPacking: text(
+      read,
+      'sagebatch:modelBatchPacking',
+    ) as BatchingPipelineProps['modelBatchPacking'],
     // Checked by the construct with the function's own schema: a typo fails the synth.
     codec: text(read, 'sagebatch:codec') as BatchingPipelineProps['codec'],
     maxReceiveCount: number(read, 'sagebatch:maxReceiveCount'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { codecNames } from './codecs/index.js';
 import { ConfigError } from './errors.js';
 import { AwsLimits } from './limits.js';
+import { packings } from './planner.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -54,6 +55,23 @@ export const batcherSettings = {
   },
   /** Model calls in flight at once per function instance (1-64). @default 4 */
   modelParallelism: { env: 'MODEL_PARALLELISM', schema: int(1, 64), default: 4, prop: true },
+  /**
+   * Most padded tokens in one call: items x the estimated tokens (input bytes / 4) of its
+   * longest item. 64 items of 512 tokens: binds only on long inputs. @default 32768
+   */
+  modelBatchMaxTokens: {
+    env: 'MODEL_BATCH_MAX_TOKENS',
+    schema: int(1, 100_000_000),
+    default: 32_768,
+    prop: true,
+  },
+  /** `length`: order requests by estimated length before cutting calls; `fifo`: arrival order. @default 'length' */
+  modelBatchPacking: {
+    env: 'MODEL_BATCH_PACKING',
+    schema: z.enum(packings),
+    default: 'length',
+    prop: true,
+  },
   /** Largest accepted request `input`, bytes of JSON text (at most 1 MiB and modelBatchMaxBytes). @default 256 KiB */
   maxInputBytes: {
     env: 'MAX_INPUT_BYTES',

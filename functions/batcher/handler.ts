@@ -104,10 +104,12 @@ export function createHandler(
     );
     const fresh = requests.filter((r) => !succeeded.has(r.id));
 
-    // 3. Plan model batches bounded by items and bytes.
+    // 3. Plan model batches bounded by items, bytes and padded tokens, similar lengths together.
     const plan = planBatches(fresh, {
       maxItems: config.modelBatchMaxItems,
       maxBytes: config.modelBatchMaxBytes,
+      maxTokens: config.modelBatchMaxTokens,
+      packing: config.modelBatchPacking,
       codec,
     });
 

@@ -15,6 +15,7 @@ import { SagebatchClient } from '../producer.js';
 import { formatResults, parseRequests, readLines } from './io.js';
 import { progressBar } from './progress.js';
 import { type ResourceOptions, resolveResources } from './resources.js';
+import { addTuneCommand } from './tuneCommand.js';
 
 const number = (value: string) => {
   const parsed = Number(value);
@@ -229,6 +230,8 @@ withResources(program.command('stats'))
       ),
     );
   });
+
+addTuneCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`sagebatch: ${error instanceof Error ? error.message : String(error)}`);

@@ -160,6 +160,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
           CODEC: 'json-instances',
           MODEL_BATCH_MAX_ITEMS: '64',
           MODEL_BATCH_MAX_BYTES: String(5 * 1024 * 1024),
+          MODEL_BATCH_MAX_TOKENS: '32768',
+          MODEL_BATCH_PACKING: 'length',
           MAX_RECEIVE_COUNT: '5',
           RESULT_TTL_SECONDS: '604800',
           RESULTS_TABLE_NAME: { Ref: Match.stringLikeRegexp('^PipelineResults') },
@@ -747,6 +749,16 @@ describe('BatchingPipeline validation', () => {
     ],
     ['modelBatchMaxItems 0', { endpointName: 'e', modelBatchMaxItems: 0 }, 'modelBatchMaxItems=0'],
     ['modelParallelism 0', { endpointName: 'e', modelParallelism: 0 }, 'modelParallelism=0'],
+    [
+      'modelBatchMaxTokens 0',
+      { endpointName: 'e', modelBatchMaxTokens: 0 },
+      'modelBatchMaxTokens=0',
+    ],
+    [
+      'an unknown packing',
+      { endpointName: 'e', modelBatchPacking: 'sorted' as 'fifo' },
+      'modelBatchPacking="sorted"',
+    ],
     ['maxReceiveCount 0', { endpointName: 'e', maxReceiveCount: 0 }, 'maxReceiveCount=0'],
     [
       'a timeout over 15 minutes',

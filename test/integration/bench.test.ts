@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { PackingResults } from '../../bench/packingReport.js';
 import type { BenchResults } from '../../bench/report.js';
 
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'sagebatch-bench-'));
 let results: BenchResults;
+let packing: PackingResults;
 let report: string;
 
 beforeAll(async () => {
@@ -18,6 +20,7 @@ beforeAll(async () => {
     maxBuffer: 64 * 1024 * 1024,
   });
   results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults;
+  packing = JSON.parse(readFileSync(join(out, 'packing.json'), 'utf8')) as PackingResults;
   report = readFileSync(join(out, 'REPORT.md'), 'utf8');
 }, 600_000);
 
@@ -31,6 +34,8 @@ describe('npm run bench -- --quick', () => {
       '## Quality',
       '## Latency',
       '## Method',
+      '## Packing: FIFO vs length-aware',
+      '### The tuner against a sweep',
     ]) {
       expect(report).toContain(heading);
     }
@@ -90,5 +95,33 @@ describe('npm run bench -- --quick', () => {
       results.latency!.windowSeconds * 1_000 + results.latency!.maxModelLatencyMs,
     );
     expect(report).toContain(`is ${results.latency!.boundMs} ms;`);
+  });
+
+  it('compares FIFO and length-aware packing on the same inputs, round by round', () => {
+    expect(packing.comparisons.map((c) => c.corpus)).toEqual(['query-passage', 'lognormal']);
+    for (const c of packing.comparisons) {
+      expect(c.rounds).toHaveLength(2);
+      for (const { fifo, length } of c.rounds) {
+        expect(fifo.packing).toBe('fifo');
+        expect(length.packing).toBe('length');
+        expect(fifo.failedRecords + length.failedRecords).toBe(0);
+        // Same inputs, same tokens; sorting by length only removes padding.
+        expect(length.realTokens).toBe(fifo.realTokens);
+        expect(fifo.paddedTokens).toBeGreaterThanOrEqual(fifo.realTokens);
+        expect(length.paddedTokens).toBeLessThan(fifo.paddedTokens);
+        expect(length.minCosine).toBe(1);
+      }
+      expect(c.speedup.min).toBeLessThanOrEqual(c.speedup.median);
+      expect(c.speedup.median).toBeLessThanOrEqual(c.speedup.max);
+    }
+  });
+
+  it('checks the tuner against a sweep that includes its own recommendation', () => {
+    const tuner = packing.tuner!;
+    const { maxItems, maxTokens } = tuner.report.shape;
+    expect(tuner.sweep.filter((s) => s.recommended)).toEqual([
+      expect.objectContaining({ maxItems, maxTokens }),
+    ]);
+    expect(tuner.share.min).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EndpointEmulator } from '../../lib/localEndpoint/EndpointEmulator.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +37,7 @@ describe('sagebatch CLI', () => {
   it('lists its commands', async () => {
     const { code, stdout } = await sagebatch(['--help']);
     expect(code).toBe(0);
-    for (const command of ['endpoint', 'send', 'wait', 'results', 'dlq', 'stats'])
+    for (const command of ['endpoint', 'send', 'wait', 'results', 'dlq', 'stats', 'tune'])
       expect(stdout).toContain(command);
   });
 
@@ -47,6 +48,49 @@ describe('sagebatch CLI', () => {
     expect(errorLines(stderr)[0]).toMatch(
       /^sagebatch: cannot read the outputs of stack Missing .*--queue-url, --dlq-url and --table$/,
     );
+  });
+
+  describe('tune', () => {
+    // A local endpoint whose calls take at least 2 ms + 0.05 ms per item.
+    const endpoint = new EndpointEmulator({
+      port: 0,
+      faults: { latencyBaseMs: 2, latencyPerItemMs: 0.05 },
+    });
+    beforeAll(() => endpoint.start());
+    afterAll(() => endpoint.stop());
+    const tune = (maxCallMs: number) =>
+      sagebatch([
+        'tune',
+        '--endpoint-name',
+        'bench',
+        '--endpoint-url',
+        endpoint.url,
+        '--max-call-ms',
+        String(maxCallMs),
+        '--batch-sizes',
+        '1,4,16',
+        '--lengths',
+        '8,32',
+        '--repeats',
+        '1',
+        '--parallelism',
+        '1,2',
+      ]);
+
+    it('measures a real endpoint and prints the settings as CDK context flags', async () => {
+      const { code, stdout } = await tune(10_000);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/fitted cost of a call: /);
+      expect(stdout).toMatch(
+        /^ {2}-c sagebatch:modelBatchMaxItems=\d+ -c sagebatch:modelBatchMaxTokens=\d+ -c sagebatch:modelParallelism=\d+$/m,
+      );
+    });
+
+    it('says what to change when one item alone cannot meet the bound', async () => {
+      const { code, stderr } = await tune(0.5);
+      expect(code).toBe(1);
+      expect(errorLines(stderr)[0]).toMatch(/longer than 0.5 ms; raise --max-call-ms$/);
+    });
   });
 
   it('names the bad line of a JSON Lines file before sending anything', async () => {

@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       modelBatchMaxItems: 64,
       modelBatchMaxBytes: 5_242_880,
       modelParallelism: 4,
+      modelBatchMaxTokens: 32_768,
+      modelBatchPacking: 'length',
       maxInputBytes: 262_144,
       maxReceiveCount: 5,
       resultTtlSeconds: 604_800,
@@ -36,11 +38,15 @@ describe('loadConfig', () => {
       CODEC: 'hf-inputs',
       MODEL_BATCH_MAX_ITEMS: '128',
       MAX_RECEIVE_COUNT: '3',
+      MODEL_BATCH_MAX_TOKENS: '4096',
+      MODEL_BATCH_PACKING: 'fifo',
     });
     expect(config).toMatchObject({
       codec: 'hf-inputs',
       modelBatchMaxItems: 128,
       maxReceiveCount: 3,
+      modelBatchMaxTokens: 4_096,
+      modelBatchPacking: 'fifo',
     });
     expect(configVariables.modelBatchMaxItems).toBe('MODEL_BATCH_MAX_ITEMS');
   });
@@ -53,6 +59,8 @@ describe('loadConfig', () => {
     [{ MODEL_BATCH_MAX_ITEMS: 'abc' }, 'MODEL_BATCH_MAX_ITEMS="abc"'],
     [{ MODEL_BATCH_MAX_ITEMS: '0' }, 'MODEL_BATCH_MAX_ITEMS="0"'],
     [{ MODEL_BATCH_MAX_BYTES: '6291457' }, 'MODEL_BATCH_MAX_BYTES="6291457"'],
+    [{ MODEL_BATCH_MAX_TOKENS: '0' }, 'MODEL_BATCH_MAX_TOKENS="0"'],
+    [{ MODEL_BATCH_PACKING: 'sorted' }, 'MODEL_BATCH_PACKING="sorted"'],
     [
       { MAX_INPUT_BYTES: '900000', MODEL_BATCH_MAX_BYTES: '100000' },
       'MAX_INPUT_BYTES (900000) must not exceed MODEL_BATCH_MAX_BYTES',
