@@ -2,6 +2,7 @@ import { codecs } from '../codecs/index.js';
 import { planBatches } from '../planner.js';
 import { bytesPerToken } from '../tokenEstimate.js';
 import { type CallCost, predictMs } from './callCost.js';
+import { type MeasuredPeak, withinMeasuredPeaks } from './measuredPeaks.js';
 
 /** What {@link recommendShape} optimises for. */
 export interface ShapeGoal {
@@ -17,6 +18,13 @@ export interface ShapeGoal {
   readonly itemCandidates?: readonly number[];
   /** Candidate `modelBatchMaxTokens`. @default 16..1,048,576, 4 steps per doubling */
   readonly tokenCandidates?: readonly number[];
+  /**
+   * Per measured length, the batch size that gave the most items/s (see
+   * {@link measuredPeaks}). A setting under which the sample would be cut into a call larger
+   * than these is not recommended: the fit is not trusted past a measured optimum.
+   * @default none (every call the fit costs is trusted)
+   */
+  readonly peaks?: readonly MeasuredPeak[];
 }
 
 /** The call shape {@link recommendShape} found best. */
@@ -57,14 +65,13 @@ export function worstCallMs(
   return worst;
 }
 
-/** Items/s the fit predicts for the sample planned by the real planner, one call at a time. */
-export function predictItemsPerSecond(
-  cost: CallCost,
+/** The calls the real length-aware planner cuts from the sample: items, and longest item's tokens. */
+export function plannedCalls(
   sampleTokens: readonly number[],
   maxItems: number,
   maxTokens: number,
   maxItemTokens: number,
-): number {
+): { readonly items: number; readonly tokens: number }[] {
   const requests = sampleTokens.map((tokens) => ({
     inputBytes: tokens * bytesPerToken,
     deadline: undefined,
@@ -76,22 +83,47 @@ export function predictItemsPerSecond(
     packing: 'length',
     codec: codecs['hf-inputs'],
   });
-  let ms = 0;
-  for (const batch of batches) {
-    const longest = Math.min(
+  return batches.map((batch) => ({
+    items: batch.length,
+    tokens: Math.min(
       maxItemTokens,
       batch.reduce((t, r) => Math.max(t, r.inputBytes / bytesPerToken), 0),
-    );
-    ms += predictMs(cost, batch.length, longest);
+    ),
+  }));
+}
+
+/** Items/s the fit predicts for these calls, one call at a time. */
+function itemsPerSecondOf(
+  cost: CallCost,
+  calls: readonly { readonly items: number; readonly tokens: number }[],
+): number {
+  let ms = 0;
+  let items = 0;
+  for (const call of calls) {
+    ms += predictMs(cost, call.items, call.tokens);
+    items += call.items;
   }
-  return (sampleTokens.length * 1_000) / ms;
+  return (items * 1_000) / ms;
+}
+
+/** Items/s the fit predicts for the sample planned by the real planner, one call at a time. */
+export function predictItemsPerSecond(
+  cost: CallCost,
+  sampleTokens: readonly number[],
+  maxItems: number,
+  maxTokens: number,
+  maxItemTokens: number,
+): number {
+  return itemsPerSecondOf(cost, plannedCalls(sampleTokens, maxItems, maxTokens, maxItemTokens));
 }
 
 /**
  * The `modelBatchMaxItems` and `modelBatchMaxTokens` that maximise items/s on the sample
  * (planned by the real length-aware planner, costed by the fit) while no call, for any
- * workload, is expected to exceed `maxCallMs`. Ties go to the smaller setting (less waste
- * when the mix shifts). Undefined when even one item alone is expected to exceed the bound.
+ * workload, is expected to exceed `maxCallMs`, and (given `peaks`) no call cut from the
+ * sample is larger than the measured optimum for its length. Ties go to the smaller setting
+ * (less waste when the mix shifts). Undefined when even one item alone is expected to exceed
+ * the bound.
  */
 export function recommendShape(goal: ShapeGoal): ShapeRecommendation | undefined {
   const { cost, sampleTokens, maxCallMs, maxItemTokens } = goal;
@@ -103,13 +135,10 @@ export function recommendShape(goal: ShapeGoal): ShapeRecommendation | undefined
     for (const maxTokens of tokens) {
       const worst = worstCallMs(cost, maxItems, maxTokens, maxItemTokens);
       if (worst > maxCallMs) break; // larger token budgets only get slower
-      const itemsPerSecond = predictItemsPerSecond(
-        cost,
-        sampleTokens,
-        maxItems,
-        maxTokens,
-        maxItemTokens,
-      );
+      const calls = plannedCalls(sampleTokens, maxItems, maxTokens, maxItemTokens);
+      const peaks = goal.peaks ?? [];
+      if (!calls.every((c) => withinMeasuredPeaks(peaks, c.items, c.tokens))) continue;
+      const itemsPerSecond = itemsPerSecondOf(cost, calls);
       if (best === undefined || itemsPerSecond > best.itemsPerSecond * (1 + 1e-9)) {
         best = { maxItems, maxTokens, itemsPerSecond, worstCallMs: worst };
       }

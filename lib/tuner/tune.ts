@@ -1,4 +1,5 @@
 import { type CallCost, type CallSample, fitCallCost, maxRelativeError } from './callCost.js';
+import { measuredPeaks } from './measuredPeaks.js';
 import { type InvokeBatch, measureCalls, measureParallelism } from './measureEndpoint.js';
 import {
   geometricGrid,
@@ -57,7 +58,8 @@ export async function tune(invoke: InvokeBatch, options: TuneOptions): Promise<T
   // the planner can fill calls of any candidate size from it.
   const workload: number[] = [];
   while (workload.length < 2_048) workload.push(...options.sampleTokens);
-  // Recommend only within what was measured: the fit is not trusted beyond it.
+  // Recommend only within what was measured, and never past a measured optimum: the fit has
+  // no term for throughput falling with larger calls (CPU caches), so it is not trusted there.
   const largest = Math.max(...samples.map((s) => s.items));
   const shape = recommendShape({
     cost,
@@ -66,6 +68,7 @@ export async function tune(invoke: InvokeBatch, options: TuneOptions): Promise<T
     maxItemTokens: options.maxItemTokens,
     itemCandidates: geometricGrid(1, largest),
     tokenCandidates: geometricGrid(16, largest * options.maxItemTokens),
+    peaks: measuredPeaks(samples),
   });
   if (shape === undefined) {
     throw new Error(

@@ -7,6 +7,7 @@ import {
   maxRelativeError,
   predictMs,
 } from '../../lib/tuner/callCost.js';
+import { measuredPeaks, withinMeasuredPeaks } from '../../lib/tuner/measuredPeaks.js';
 import {
   geometricGrid,
   recommendParallelism,
@@ -142,6 +143,46 @@ describe('recommendShape', () => {
         })!;
         expect(r.itemsPerSecond).toBeGreaterThanOrEqual(other.itemsPerSecond);
       }
+  });
+});
+
+describe('recommendShape past a throughput peak the fit cannot see', () => {
+  // The true endpoint: 10 ms + 0.02 ms a padded token + 0.00015 ms x items² x tokens (on a
+  // CPU, large calls outgrow the caches). Items/s peak at 64 items of 16 tokens and at 32 of
+  // 64 tokens, then fall. The fit has no items² term, so it sees ever larger calls as cheaper.
+  const trueMs = (items: number, tokens: number) =>
+    10 + 0.02 * items * tokens + 0.00015 * items * items * tokens;
+  const samples: CallSample[] = [16, 64].flatMap((tokens) =>
+    [1, 4, 16, 32, 64, 128, 256].map((items) => ({ items, tokens, ms: trueMs(items, tokens) })),
+  );
+  const sampleTokens = new Array<number>(2_048).fill(16);
+  // Every call of the sample has 16-token items: items/s of n-item calls, truly.
+  const trueRate = (n: number) => n / trueMs(n, 16);
+  const optimum = Math.max(...Array.from({ length: 256 }, (_, i) => trueRate(i + 1)));
+
+  it('finds the peaks that were measured', () => {
+    expect(measuredPeaks(samples)).toEqual([
+      { tokens: 16, items: 64 },
+      { tokens: 64, items: 32 },
+    ]);
+    expect(withinMeasuredPeaks(measuredPeaks(samples), 64, 16)).toBe(true);
+    expect(withinMeasuredPeaks(measuredPeaks(samples), 65, 16)).toBe(false);
+    expect(withinMeasuredPeaks(measuredPeaks(samples), 33, 17)).toBe(false);
+    expect(withinMeasuredPeaks(measuredPeaks(samples), 1, 10_000)).toBe(true);
+  });
+
+  it('recommends a shape within 5% of the true optimum, not the largest batch the bound allows', () => {
+    const r = recommendShape({
+      cost: fitCallCost(samples),
+      sampleTokens,
+      maxCallMs: trueMs(256, 16), // the bound admits every measured batch of short items
+      maxItemTokens: 16,
+      itemCandidates: geometricGrid(1, 256),
+      tokenCandidates: geometricGrid(16, 256 * 16),
+      peaks: measuredPeaks(samples),
+    })!;
+    const callItems = Math.min(r.maxItems, Math.floor(r.maxTokens / 16));
+    expect(trueRate(callItems)).toBeGreaterThanOrEqual(0.95 * optimum);
   });
 });
 
