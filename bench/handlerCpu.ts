@@ -109,6 +109,8 @@ const config = loadConfig({
   REQUEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/requests',
   ENDPOINT_NAME: 'bench',
   MODEL_BATCH_MAX_ITEMS: '64',
+  // Length-aware (the default) or fifo, to see what planning costs.
+  MODEL_BATCH_PACKING: process.env.MODEL_BATCH_PACKING,
 });
 const handler = createHandler(() => ({
   config,

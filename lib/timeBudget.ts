@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { InvokeBudget } from './modelInvoker.js';
 
 /**
@@ -25,6 +26,16 @@ export function timeBudget(
   const budgetMs = Math.max(0, remainingMs - reserveMs);
   return {
     deadline: now + budgetMs,
-    signal: AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]),
+    signal: sharedSignal(AbortSignal.any([signal, AbortSignal.timeout(budgetMs)])),
   };
+}
+
+/**
+ * Marks a signal that every call of an invocation listens to (each model call, retry wait
+ * and write adds a listener while it runs): Node would otherwise print a
+ * MaxListenersExceededWarning into the function's logs once more than 10 are in flight.
+ */
+export function sharedSignal(signal: AbortSignal): AbortSignal {
+  setMaxListeners(0, signal);
+  return signal;
 }

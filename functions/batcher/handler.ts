@@ -16,7 +16,7 @@ import { reportAllFailedOnError } from '../../lib/reportAllFailedOnError.js';
 import { RequeueAttribute } from '../../lib/requestQueue.js';
 import { type DeliveredRecord, outcomesById, settle } from '../../lib/settlement.js';
 import { createTelemetry, recordInvocationMetrics } from '../../lib/telemetry.js';
-import { saveReserveMs, timeBudget } from '../../lib/timeBudget.js';
+import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/timeBudget.js';
 
 /**
  * How long before the function's timeout middy aborts the handler's signal. The save
@@ -138,7 +138,7 @@ export function createHandler(
       now: settledAt,
       invocationId: context.awsRequestId,
       unread,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, saveBy))]),
+      signal: sharedSignal(AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, saveBy))])),
       onError: (source, e) => errors.note(source, 'write', e),
     });
 

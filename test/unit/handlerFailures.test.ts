@@ -272,6 +272,25 @@ describe('causes are never silent', () => {
     expect(added.some(([n]) => n === 'ItemsPerInvocation')).toBe(false);
   });
 
+  it('keeps Node from warning about abort listeners, however many writes are in flight', async () => {
+    setup();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      // 40 FAILED rows: 25 conditional writes in flight, each listening to the save signal.
+      const records = Array.from({ length: 40 }, (_, i) =>
+        sqsRecord({ id: `bad-${i}`, inputs: i }),
+      );
+      await buildHandler()(sqsEvent(records), lambdaContext());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(table.rows.size).toBe(40);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('fails loudly on an event that is not from SQS instead of answering an empty success', async () => {
     setup();
     const run = buildHandler()(
