@@ -26,14 +26,19 @@ export interface BatcherDependencies {
   readonly clock?: Clock;
 }
 
-/** The model invoker the config describes, calling the endpoint through `client`. */
+/**
+ * The model invoker the config describes, calling the endpoint through `client`; tests may
+ * inject the clock and the backoff jitter's randomness.
+ */
 export function createModelInvoker(
   config: BatcherConfig,
   client: Pick<SageMakerRuntimeClient, 'send'>,
   clock: Clock = systemClock,
+  random?: () => number,
 ): ModelInvoker {
   return new ModelInvoker({
     clock,
+    ...(random ? { random } : {}),
     client,
     endpointName: config.endpointName,
     codec: getCodec(config.codec),

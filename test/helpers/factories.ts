@@ -7,11 +7,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/batcher/handler.js';
 import { type Clock, systemClock } from '../../lib/clock.js';
-import { getCodec } from '../../lib/codecs/index.js';
 import { type BatcherConfig, loadConfig } from '../../lib/config.js';
 import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
-import type { BatcherDependencies } from '../../lib/dependencies.js';
-import { ModelInvoker } from '../../lib/modelInvoker.js';
+import { type BatcherDependencies, createModelInvoker } from '../../lib/dependencies.js';
 import { RequestQueue } from '../../lib/requestQueue.js';
 import { ResultStore } from '../../lib/resultStore.js';
 
@@ -98,17 +96,12 @@ export function buildDependencies(
   });
   const sqs = new SQSClient(offline);
   const clock = options.clock ?? systemClock;
-  const invoker = new ModelInvoker({
-    client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
-    endpointName: config.endpointName,
-    codec: getCodec(config.codec),
-    parallelism: config.modelParallelism,
-    callTimeoutMs: config.modelCallTimeoutMs,
-    retryBaseMs: config.retryBaseMs,
-    retryMaxMs: config.retryMaxMs,
+  const invoker = createModelInvoker(
+    config,
+    new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
     clock,
-    ...(options.random ? { random: options.random } : {}),
-  });
+    options.random,
+  );
   return {
     config,
     invoker,
