@@ -4,13 +4,14 @@
  *   npm run bench             real model (all-MiniLM-L6-v2 on CPU, bench virtualenv) -> bench/REPORT.md
  *   npm run bench -- --quick  built-in deterministic model, small counts -> bench/out/quick/REPORT.md
  *   npm run bench -- --only packing   only FIFO vs length-aware packing and the tuner check
+ *   npm run bench -- --only tuner     only the tuner check (keeps packing.json's comparisons)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
 import { costChart, curveChart } from './charts.js';
 import { corpus } from './corpus.js';
@@ -33,7 +34,12 @@ const options = new Command('bench')
   .option('--out <dir>', 'where REPORT.md, the charts and results.json go')
   .option('--skip-latency', 'skip the run through the deployed local stack')
   .option('--model-port <port>', 'port of the model server', (v) => Number.parseInt(v, 10), 8081)
-  .option('--only <part>', 'run only this part: packing (FIFO vs length-aware, and the tuner)')
+  .addOption(
+    new Option(
+      '--only <part>',
+      'run only this part: packing (with the tuner check), or tuner',
+    ).choices(['packing', 'tuner']),
+  )
   .option('--skip-packing', 'skip FIFO vs length-aware packing and the tuner check')
   .option('--rounds <n>', 'interleaved rounds of the packing comparison', (v) =>
     Number.parseInt(v, 10),
@@ -45,7 +51,7 @@ const options = new Command('bench')
     out?: string;
     skipLatency?: boolean;
     modelPort: number;
-    only?: 'packing';
+    only?: 'packing' | 'tuner';
     skipPacking?: boolean;
     rounds?: number;
   }>();
@@ -192,7 +198,13 @@ async function packingBench(model: { url: string } | null): Promise<void> {
   try {
     const count = options.sentences ?? (quick ? 400 : 1_000);
     const comparisons: PackingResults['comparisons'] = [];
-    for (const name of ['query-passage', 'lognormal'] as const) {
+    if (options.only === 'tuner') {
+      // The tuner check alone: the comparisons of the last full packing run stand.
+      const last = join(outDir, 'packing.json');
+      if (!existsSync(last)) throw new Error(`--only tuner needs an earlier run's ${last}`);
+      comparisons.push(...(JSON.parse(readFileSync(last, 'utf8')) as PackingResults).comparisons);
+    }
+    for (const name of options.only === 'tuner' ? [] : (['query-passage', 'lognormal'] as const)) {
       const texts = corpus(name, count);
       log(`${name}: ${count} requests, each alone (quality reference)`);
       const singles: unknown[] = [];
@@ -264,7 +276,7 @@ async function packingBench(model: { url: string } | null): Promise<void> {
 async function main(): Promise<void> {
   const model = quick ? null : await startModelServer();
   try {
-    if (options.only !== 'packing') await batchingBench(model);
+    if (options.only === undefined) await batchingBench(model);
     if (!options.skipPacking) await packingBench(model);
   } finally {
     model?.process.kill();

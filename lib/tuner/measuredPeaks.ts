@@ -1,33 +1,37 @@
 import type { CallSample } from './callCost.js';
 
-/** At one measured length, the batch size whose calls gave the most items/s. */
+/** At one measured length, the largest batch size whose calls gave (about) the most items/s. */
 export interface MeasuredPeak {
   /** Estimated tokens per item of the measured calls. */
   readonly tokens: number;
-  /** The measured batch size with the most items/s at this length. */
+  /** The largest measured batch size within {@link peakTolerance} of the best items/s at this length. */
   readonly items: number;
 }
 
 /**
- * The batch size with the most measured items/s at each measured length, by length. Past
- * it, larger calls lost throughput (on a CPU, activations outgrow the caches) or were not
- * measured at all; the fitted cost has no term for that loss, so it must not be trusted there.
+ * Items/s within this fraction of a length's best count as the best: repeated calls of one
+ * shape vary by more than that on a shared machine, so a smaller batch "winning" by less is
+ * noise, and the larger batch is what pays (fewer calls, less per-call overhead).
+ */
+export const peakTolerance = 0.05;
+
+/**
+ * At each measured length, the largest measured batch size whose items/s are within
+ * {@link peakTolerance} of the best measured at that length, by length. Past it, larger
+ * calls lost throughput (on a CPU, activations outgrow the caches) or were not measured at
+ * all; the fitted cost has no term for that loss, so it must not be trusted there.
  */
 export function measuredPeaks(samples: readonly CallSample[]): MeasuredPeak[] {
-  const best = new Map<number, CallSample>();
-  for (const s of samples) {
-    const current = best.get(s.tokens);
-    const rate = s.items / s.ms;
-    // Ties go to the smaller batch: the same throughput for less latency.
-    if (
-      current === undefined ||
-      rate > current.items / current.ms ||
-      (rate === current.items / current.ms && s.items < current.items)
-    )
-      best.set(s.tokens, s);
-  }
-  return [...best.values()]
-    .map((s) => ({ tokens: s.tokens, items: s.items }))
+  const byLength = new Map<number, CallSample[]>();
+  for (const s of samples) byLength.set(s.tokens, [...(byLength.get(s.tokens) ?? []), s]);
+  return [...byLength.entries()]
+    .map(([tokens, shapes]) => {
+      const best = Math.max(...shapes.map((s) => s.items / s.ms));
+      const items = Math.max(
+        ...shapes.filter((s) => s.items / s.ms >= best * (1 - peakTolerance)).map((s) => s.items),
+      );
+      return { tokens, items };
+    })
     .sort((a, b) => a.tokens - b.tokens);
 }
 
