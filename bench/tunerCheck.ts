@@ -68,7 +68,7 @@ export async function checkTuner(options: TunerCheckOptions): Promise<TunerCheck
     lengths: options.lengths,
     sampleTokens: options.texts.map((t) => estimateTokens(Buffer.byteLength(JSON.stringify(t)))),
     maxItemTokens: options.maxItemTokens,
-    repeats: 3,
+    repeats: 5,
     parallelisms: [1, 2],
     onProgress: (line) => options.log(`tune: ${line}`),
   });

@@ -61,7 +61,12 @@ export function addTuneCommand(program: Command): void {
       'longest item the model reads, estimated tokens (default: the longest of --lengths)',
       positive,
     )
-    .option('--repeats <n>', 'timed calls per shape (their median counts)', positive, 3)
+    .option(
+      '--repeats <n>',
+      'timed calls per shape, in interleaved rounds (the fastest counts)',
+      positive,
+      5,
+    )
     .option('--parallelism <list>', 'calls in flight to try', positiveList, [1, 2, 4])
     .action(async (o) => {
       const sampleTokens = o.sample

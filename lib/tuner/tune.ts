@@ -101,7 +101,7 @@ export async function tune(invoke: InvokeBatch, options: TuneOptions): Promise<T
 export function formatTuneReport(report: TuneReport, maxCallMs: number): string {
   const { cost, shape } = report;
   const lines = [
-    'measured (median ms per call, one call at a time)',
+    'measured (fastest ms per call over interleaved rounds, one call at a time)',
     '  items  tokens/item        ms',
     ...report.samples.map(
       (s) =>

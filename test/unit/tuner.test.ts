@@ -8,6 +8,7 @@ import {
   predictMs,
 } from '../../lib/tuner/callCost.js';
 import { measuredPeaks, withinMeasuredPeaks } from '../../lib/tuner/measuredPeaks.js';
+import { measureCalls } from '../../lib/tuner/measureEndpoint.js';
 import {
   geometricGrid,
   recommendParallelism,
@@ -242,5 +243,49 @@ describe('tuner helpers', () => {
     expect(g.at(-1)).toBe(1_024);
     expect(g).toEqual([...g].sort((a, b) => a - b));
     expect(g).toContain(64);
+  });
+});
+
+describe('measureCalls on a shared machine', () => {
+  // Virtual time: a call of n items costs 10 + n ms; calls 3 to 8 (a contention burst, as
+  // when another job takes the CPU) take four times as long.
+  const trueMs = (items: number) => 10 + items;
+  const machine = () => {
+    let clock = 0;
+    let call = 0;
+    const invoke = async (inputs: string[]) => {
+      call += 1;
+      clock += trueMs(inputs.length) * (call >= 3 && call <= 8 ? 4 : 1);
+    };
+    return { invoke, now: () => clock };
+  };
+
+  it('measures every shape at its true cost when a burst hits consecutive calls', async () => {
+    const { invoke, now } = machine();
+    const samples = await measureCalls(invoke, {
+      batchSizes: [1, 4, 16],
+      lengths: [16],
+      repeats: 3,
+      giveUpMs: 10_000,
+      now,
+    });
+    expect(samples).toEqual([
+      { items: 1, tokens: 16, ms: trueMs(1) },
+      { items: 4, tokens: 16, ms: trueMs(4) },
+      { items: 16, tokens: 16, ms: trueMs(16) },
+    ]);
+  });
+
+  it('stops measuring larger batches of a length once a warm-up call exceeds the limit', async () => {
+    const { invoke, now } = machine();
+    const samples = await measureCalls(invoke, {
+      batchSizes: [1, 4, 64, 256],
+      lengths: [16],
+      repeats: 1,
+      giveUpMs: 50,
+      now,
+    });
+    // 64 items: its warm-up exceeds 50 ms (measured, the last); 256 never sent.
+    expect(samples.map((s) => s.items)).toEqual([1, 4, 64]);
   });
 });
