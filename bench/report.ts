@@ -73,7 +73,7 @@ issue's 57.7%). "vs same-encoding baseline": both modes writing rows with that e
 |---|---|---|---|---|---|
 ${row('compressed JSON rows', 'compressed', 0.45)}
 ${row('packed float32 rows (bit-identical)', 'float32', 0.33, `; ${e('float32').bitIdentical}/${e('float32').rows} rows bit-identical`)}
-${row('packed float16 rows', 'float16', 0.25, `, min cosine ${f16.minCosine.toFixed(6)} (>= 0.9999: ${verdict(f16.minCosine >= 0.9999)})`)}
+${row('packed float16 rows', 'float16', 0.25, `, min cosine ${f16.minCosine.toFixed(9)} (>= 0.9999: ${verdict(f16.minCosine >= 0.9999)})`)}
 | the inference path (endpoint + Lambda + SQS) | ${range(r.ratios.inference)} | at most 15% | ${verdict(r.ratios.inference.median <= 0.15)} | same | endpoint ${usd(r.costs.sagebatch.sagemaker)}, Lambda ${usd(r.costs.sagebatch.lambda)}, SQS ${usd(r.costs.sagebatch.sqs)} vs ${usd(r.costs.baseline.sagemaker + r.costs.baseline.lambda + r.costs.baseline.sqs)} |
 | json rows (for reference) | ${range(r.ratios.total.json)} | | | | |
 `;
