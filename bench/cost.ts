@@ -1,3 +1,4 @@
+import type { CurvePoint } from './modelCurve.js';
 import type { PipelineRunResult } from './pipelineRun.js';
 import { prices } from './prices.js';
 
@@ -6,17 +7,44 @@ export interface CostPerMillion {
   readonly sagemaker: number;
   readonly lambda: number;
   readonly sqs: number;
+  /** Writes, the pre-check's reads and storage for the rows' lifetime. */
   readonly dynamodb: number;
   readonly total: number;
 }
 
+/** What one result row costs in DynamoDB under an encoding. */
+export interface RowCost {
+  readonly writeUnitsPerRow: number;
+  readonly storageBytesPerRow: number;
+}
+
+/** Days a row lives (the construct's default `resultTtl`), for its storage cost. */
+export const ROW_LIFETIME_DAYS = 7;
+const DAYS_PER_MONTH = 30.44;
+
+/** DynamoDB dollars per request: the row's write, the pre-check's strongly consistent read, its storage while it lives. */
+export function dynamoPerRequest(row: RowCost, readUnitsPerRequest: number): number {
+  return (
+    (row.writeUnitsPerRow * prices.dynamodbOnDemand.perMillionWriteUnits +
+      readUnitsPerRequest * prices.dynamodbOnDemand.perMillionReadUnits) /
+      1e6 +
+    (row.storageBytesPerRow / 2 ** 30) *
+      (ROW_LIFETIME_DAYS / DAYS_PER_MONTH) *
+      prices.dynamodbStorage.perGbMonth
+  );
+}
+
 /**
- * Prices a run per one million requests. The endpoint is charged for its busy time: an
- * endpoint sized to its load pays for the instance-seconds the model computes, which is
- * exactly what batching reduces. Lambda pays GB-s and requests, SQS requests, DynamoDB
- * on-demand units.
+ * Prices a run per one million requests at **busy time**: the endpoint is charged for the
+ * seconds its model computes, which holds only for an endpoint always fully used (see the
+ * traffic profile for instance-hours). Lambda pays GB-s and requests, SQS requests,
+ * DynamoDB on-demand units and storage. `row` prices the rows under another encoding than
+ * the one the run wrote (the run's own write units otherwise).
  */
-export function costPerMillion(run: PipelineRunResult): CostPerMillion {
+export function costPerMillion(
+  run: Omit<PipelineRunResult, 'outputs' | 'rows'>,
+  row?: RowCost,
+): CostPerMillion {
   const scale = 1_000_000 / run.requests;
   const sagemaker = ((run.endpointBusySeconds * prices.sagemakerInstance.perHour) / 3_600) * scale;
   const lambda =
@@ -24,10 +52,33 @@ export function costPerMillion(run: PipelineRunResult): CostPerMillion {
       (run.lambdaInvocations * prices.lambdaArm.perMillionRequests) / 1e6) *
     scale;
   const sqs = ((run.sqsRequests * prices.sqs.perMillionRequests) / 1e6) * scale;
-  const dynamodb =
-    ((run.aws.dynamoWriteUnits * prices.dynamodbOnDemand.perMillionWriteUnits +
-      run.aws.dynamoReadUnits * prices.dynamodbOnDemand.perMillionReadUnits) /
-      1e6) *
-    scale;
+  const readUnits = run.aws.dynamoReadUnits / run.requests;
+  const rowCost = row ?? {
+    writeUnitsPerRow: run.aws.dynamoWriteUnits / run.requests,
+    storageBytesPerRow: 0,
+  };
+  const dynamodb = dynamoPerRequest(rowCost, readUnits) * 1e6;
   return { sagemaker, lambda, sqs, dynamodb, total: sagemaker + lambda + sqs + dynamodb };
+}
+
+/** Endpoint seconds per item of the model's own calls of `batchSize`, linear between measured sizes. */
+export function secondsPerItem(curve: readonly CurvePoint[], batchSize: number): number {
+  const points = [...curve].sort((a, b) => a.batchSize - b.batchSize);
+  const perItem = (p: CurvePoint) => p.msPerCall / p.batchSize / 1_000;
+  if (batchSize <= points[0]!.batchSize) return perItem(points[0]!);
+  for (let i = 1; i < points.length; i++) {
+    const [a, b] = [points[i - 1]!, points[i]!];
+    if (batchSize <= b.batchSize) {
+      const ms =
+        a.msPerCall +
+        ((b.msPerCall - a.msPerCall) * (batchSize - a.batchSize)) / (b.batchSize - a.batchSize);
+      return ms / batchSize / 1_000;
+    }
+  }
+  return perItem(points.at(-1)!);
+}
+
+/** Direct InvokeEndpoint, no pipeline: only the endpoint's busy time, nothing stored. */
+export function directCostPerMillion(curve: readonly CurvePoint[], batchSize: number): number {
+  return ((secondsPerItem(curve, batchSize) * prices.sagemakerInstance.perHour) / 3_600) * 1e6;
 }

@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { itemSizeBytes, writeUnits as unitsFor } from '../lib/contract/itemSize.js';
 
 /** AWS API usage counted by the in-process fakes, in the units each service bills. */
 export interface AwsUsage {
@@ -22,8 +23,8 @@ export function fakeAws() {
     dlqRequests: 0,
   };
   const rows = new Map<string, Record<string, unknown>>();
-  const writeUnits = (item: unknown) =>
-    Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item)) / 1024));
+  // DynamoDB's own item size rules (attribute names + values), 1 unit per KB rounded up.
+  const writeUnits = (item: Record<string, unknown>) => unitsFor(itemSizeBytes(item));
   const dynamo = {
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       usage.dynamoRequests++;
@@ -37,8 +38,9 @@ export function fakeAws() {
             string,
             { Keys: { id: string }[] },
           ];
-          // An eventually consistent read costs 0.5 unit per item, found or not.
-          usage.dynamoReadUnits += 0.5 * request.Keys.length;
+          // The pre-check reads strongly consistent: 1 unit per key up to 4 KB, found or not
+          // (a projection does not lower it: reads are billed on the item's size).
+          usage.dynamoReadUnits += request.Keys.length;
           return {
             Responses: {
               [table]: request.Keys.flatMap((k) => (rows.has(k.id) ? [rows.get(k.id)!] : [])),
@@ -58,7 +60,7 @@ export function fakeAws() {
           return { UnprocessedItems: {} };
         }
         case 'PutCommand':
-          usage.dynamoWriteUnits += writeUnits(input.Item);
+          usage.dynamoWriteUnits += writeUnits(input.Item ?? {});
           rows.set(String(input.Item?.id), input.Item ?? {});
           return {};
         default:

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -52,13 +53,16 @@ export interface PipelineRunResult {
   readonly maxModelLatencyMs: number;
   /** Output of each request, by index into `texts`. */
   readonly outputs: unknown[];
+  /** Each request's row as written (output as the model's JSON text), by index into `texts`. */
+  readonly rows: Record<string, unknown>[];
 }
 
 const context = (remainingMs: number) =>
   ({
     getRemainingTimeInMillis: () => remainingMs,
     functionName: 'bench',
-    awsRequestId: `bench-${Math.random()}`,
+    // Shaped like Lambda's request ids, so rows weigh what they weigh on AWS.
+    awsRequestId: randomUUID(),
   }) as Context;
 
 /** Drives the real batcher handler with SQS events, the model behind `endpoint`. */
@@ -94,13 +98,15 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   }));
 
   const now = String(Date.now());
+  // Ids shaped like SQS message ids (the default request id): a row's size depends on them.
+  const ids = texts.map(() => randomUUID());
   const events: SQSEvent[] = [];
   for (let start = 0; start < texts.length; start += eventSize) {
     events.push({
       Records: texts.slice(start, start + eventSize).map((text, i) => ({
-        messageId: `${options.name}-${start + i}`,
+        messageId: ids[start + i]!,
         receiptHandle: 'rh',
-        body: JSON.stringify({ id: `${options.name}-${start + i}`, input: text }),
+        body: JSON.stringify({ input: text }),
         attributes: {
           ApproximateReceiveCount: '1',
           SentTimestamp: now,
@@ -154,9 +160,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       0,
       ...[...aws.rows.values()].map((row) => Number(row.modelLatencyMs) || 0),
     ),
-    outputs: texts.map((_, i) => {
-      const row = aws.rows.get(`${options.name}-${i}`);
+    outputs: ids.map((id) => {
+      const row = aws.rows.get(id);
       return row?.output === undefined ? undefined : JSON.parse(String(row.output));
     }),
+    rows: ids.map((id) => aws.rows.get(id) ?? { id }),
   };
 }

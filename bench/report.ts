@@ -1,45 +1,181 @@
-import type { CostPerMillion } from './cost.js';
+import type { ResultEncoding } from '../lib/contract/resultEncoding.js';
+import { type CostPerMillion, ROW_LIFETIME_DAYS } from './cost.js';
+import type { EncodingsResult } from './encodings.js';
 import type { LatencyResult } from './latencyRun.js';
 import type { CurvePoint } from './modelCurve.js';
 import type { PipelineRunResult } from './pipelineRun.js';
 import { prices } from './prices.js';
 import type { Quality } from './quality.js';
+import type { RoundsSummary } from './rounds.js';
+import type { Spread } from './spread.js';
+import { cloudwatchFixed } from './trafficProfile.js';
 
 /** Everything one benchmark run measured. */
-export interface BenchResults {
+export interface BenchResults extends RoundsSummary {
   readonly mode: 'full' | 'quick';
   readonly model: string;
   readonly machine: string;
   readonly date: string;
   readonly commit: string;
+  /** The median round's model curve. */
   readonly curve: CurvePoint[];
-  readonly baseline: Omit<PipelineRunResult, 'outputs'>;
-  readonly sagebatch: Omit<PipelineRunResult, 'outputs'>;
+  /** The median round's runs (the round whose inference ratio is the median). */
+  readonly baseline: Omit<PipelineRunResult, 'outputs' | 'rows'>;
+  readonly sagebatch: Omit<PipelineRunResult, 'outputs' | 'rows'>;
+  /** The median round's costs with json rows (today's), both modes. */
   readonly costs: { baseline: CostPerMillion; sagebatch: CostPerMillion };
   readonly costRatio: number;
   readonly efficiency: number;
   readonly quality: Quality;
   readonly latency: LatencyResult | undefined;
+  readonly encodings: EncodingsResult;
 }
 
 const f = (n: number, digits = 2) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const usd = (n: number) => `$${n < 0.01 ? n.toFixed(5) : f(n, 3)}`;
-const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+const pct = (n: number) => `${f(n * 100, 1)}%`;
+const range = (s: Spread) => `**${pct(s.median)}** (${pct(s.min)}–${pct(s.max)})`;
 
-/** Cost ratio of what batching can change: the endpoint, Lambda and SQS (result rows are written either way). */
+/** Cost ratio of what batching can change: the endpoint, Lambda and SQS (the median round's). */
 export function inferenceRatio(r: Pick<BenchResults, 'costs'>): number {
   const path = (c: CostPerMillion) => c.sagemaker + c.lambda + c.sqs;
   return path(r.costs.sagebatch) / path(r.costs.baseline);
 }
 
+const encodingNames: Record<ResultEncoding, string> = {
+  json: '`json` (today)',
+  compressed: '`compressed` (gzip)',
+  float32: '`float32`',
+  float16: '`float16`',
+  int8: '`int8`',
+};
+
+function targetsSection(r: BenchResults): string {
+  // The quick run's model writes tiny outputs: no target says anything there.
+  const verdict = (ok: boolean) =>
+    r.mode === 'quick' ? 'n/a (quick run)' : ok ? 'met' : '**missed**';
+  const e = (enc: ResultEncoding) => r.encodings.encodings.find((x) => x.encoding === enc)!;
+  const row = (label: string, enc: ResultEncoding, limit: number, extra = '') => {
+    const t = r.ratios.total[enc];
+    const same = r.ratios.totalSameEncoding[enc];
+    const c = r.costsByEncoding[enc].sagebatch;
+    return `| ${label} | ${range(t)} | at most ${pct(limit)}${extra} | ${verdict(t.median <= limit)} | ${range(same)} | ${f(e(enc).writeUnitsPerRow, 2)} units, DynamoDB ${usd(c.dynamodb)} of ${usd(c.total)} |`;
+  };
+  const f16 = e('float16');
+  return `## Targets
+
+Ratios over ${r.rounds.length} interleaved rounds (model curve, one message per call, sagebatch; A B C A B C ...), **median (min–max)**.
+"vs today's baseline": sagebatch with the encoding / one message per call writing today's json rows (the denominator of the
+issue's 57.7%). "vs same-encoding baseline": both modes writing rows with that encoding, what batching alone buys.
+
+| target | vs today's baseline | target | | vs same-encoding baseline | what the batched cost is made of (median round) |
+|---|---|---|---|---|---|
+${row('compressed JSON rows', 'compressed', 0.45)}
+${row('packed float32 rows (bit-identical)', 'float32', 0.33, `; ${e('float32').bitIdentical}/${e('float32').rows} rows bit-identical`)}
+${row('packed float16 rows', 'float16', 0.25, `, min cosine ${f16.minCosine.toFixed(9)} (>= 0.9999: ${verdict(f16.minCosine >= 0.9999)})`)}
+| the inference path (endpoint + Lambda + SQS) | ${range(r.ratios.inference)} | at most 15% | ${verdict(r.ratios.inference.median <= 0.15)} | same | endpoint ${usd(r.costs.sagebatch.sagemaker)}, Lambda ${usd(r.costs.sagebatch.lambda)}, SQS ${usd(r.costs.sagebatch.sqs)} vs ${usd(r.costs.baseline.sagemaker + r.costs.baseline.lambda + r.costs.baseline.sqs)} |
+| json rows (for reference) | ${range(r.ratios.total.json)} | | | | |
+`;
+}
+
+function encodingsSection(r: BenchResults): string {
+  const x = r.encodings;
+  const rows = x.encodings
+    .map((e) => {
+      const c = r.costsByEncoding[e.encoding];
+      const stored = Object.entries(e.storedAs)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      return `| ${encodingNames[e.encoding]} | ${f(e.rowBytes, 0)} (max ${f(e.maxRowBytes, 0)}) | ${f(e.writeUnitsPerRow, 2)} | ${stored} | ${f(e.encodeMicros, 0)} | ${e.minCosine.toFixed(9)} | ${e.maxAbsDiff.toExponential(2)} | ${e.bitIdentical}/${e.rows} | ${usd(c.sagebatch.dynamodb)} | ${usd(c.sagebatch.total)} | ${usd(c.baseline.total)} |`;
+    })
+    .join('\n');
+  const compressors = x.compressors
+    .map(
+      (c) =>
+        `| ${c.name} | ${f(c.meanBytes, 0)} | ${pct(c.share)} | ${f(c.compressMicros, 0)} | ${f(c.decompressMicros, 0)} |`,
+    )
+    .join('\n');
+  return `## Result encodings
+
+Every SUCCEEDED row of the last round's sagebatch run (${x.rows.toLocaleString('en-US')} rows, the model's outputs, mean
+${f(x.outputJsonBytes, 0)} bytes of JSON text each) re-encoded under each setting with \`lib/contract/resultEncoding.ts\`,
+the row's other attributes unchanged (ids shaped like SQS message and Lambda request ids). Row size by DynamoDB's item
+size rules (\`lib/contract/itemSize.ts\`), write units rounded up per row. Quality: each decoded output against the model's
+full-precision output (its JSON numbers). Costs per 1M requests, median round, busy-time pricing.
+
+| setting | row bytes, mean | write units per row | stored as (rows) | encode µs/row | min cosine | max abs diff | bit-identical rows | DynamoDB, sagebatch | total, sagebatch | total, one per call |
+|---|---|---|---|---|---|---|---|---|---|---|
+${rows}
+
+Compressors measured on the same outputs (up to 500; why \`compressed\` is gzip):
+
+| compressor | bytes, mean | of the JSON | compress µs | decompress µs |
+|---|---|---|---|---|
+${compressors}
+
+gzip carries a CRC-32 and the length, so a damaged value is rejected instead of decoded to other text; brotli has no
+checksum. Where brotli is smaller, the difference rarely changes a row's whole write units.
+`;
+}
+
+function profileSection(r: BenchResults): string {
+  const sections = r.profiles.map(({ profile, costs }) => {
+    const rows = costs
+      .map(
+        (c) =>
+          `| ${c.mode} | ${f(c.meanItemsPerCall, 1)} | ${f(c.instanceHours, 0)}${c.hoursBehind ? ` (behind ${f(c.hoursBehind, 0)} h)` : ''} | ${usd(c.endpointM5)} | ${usd(c.endpointG5)} | ${usd(c.lambda)} | ${usd(c.sqs)} | ${usd(c.dynamodb)} | ${usd(c.cloudwatch)} | **${usd(c.totalM5)}** | **${usd(c.totalG5)}** |`,
+      )
+      .join('\n');
+    const day = profile.day
+      .map((b) => `${b.label} ${b.hours} h: ${pct(b.share)} of the day's requests`)
+      .join(', ');
+    return `### ${profile.name}
+
+${day}; 30 days; endpoint autoscaled on the backlog between ${profile.minInstances} and ${profile.maxInstances} instances; event
+source window ${profile.windowSeconds} s, batch size ${profile.batchSize.toLocaleString('en-US')}, calls of at most ${profile.modelBatchMaxItems} items.
+
+| mode | items per call | instance-hours / month | endpoint ml.m5.xlarge | endpoint ml.g5.xlarge | Lambda | SQS | DynamoDB | CloudWatch | total (m5) | total (g5) |
+|---|---|---|---|---|---|---|---|---|---|---|
+${rows}
+`;
+  });
+  return `## Cost per 1M requests at a traffic profile (instance-hours)
+
+The busy-time figures above charge the endpoint only for the seconds it computes: true only of an endpoint always fully
+used. Here the endpoint is charged for its **instance-hours**, whether busy or not. Each block of hours: the arrival rate;
+the records an invocation gathers (rate x window, at most the batch size); the calls they make; the endpoint seconds a
+request costs at that call size (the median round's measured model curve, interpolated); the instances a backlog policy
+settles on (the count at which the backlog stops growing, and at least backlog / ${r.profiles[0]?.profile.backlogPerInstance ?? 1000}), clamped to the
+range. Lambda: the endpoint time of the request's calls plus the per-record handler time the run measured beyond the
+endpoint's busy time, at 1 GB. SQS: sends, receives and deletes (10 a call) and idle polling (5 pollers long-polling 20 s:
+an estimate). DynamoDB: the row's write units, the pre-check's read, storage for the row's ${ROW_LIFETIME_DAYS} days. CloudWatch:
+${cloudwatchFixed.customMetrics} custom metrics, ${cloudwatchFixed.alarmMetrics} alarm metrics, 1 dashboard, and ${f(cloudwatchFixed.logBytesPerInvocation, 0)} log bytes per invocation (an
+estimate, not measured). **ml.g5.xlarge was not measured** (no GPU here): it is given the CPU's instance count, an upper bound
+if the GPU is at least as fast; at these rates the ${r.profiles[0]?.profile.minInstances ?? 1}-instance floor decides most hours anyway. Direct InvokeEndpoint:
+the endpoint alone, no queue, no rows (the caller keeps the answer), the same instance-hours rule.
+
+${sections.join('\n')}`;
+}
+
 /** The Markdown report (charts are separate SVG files next to it). */
 export function renderReport(r: BenchResults): string {
+  const verdict = (ok: boolean) =>
+    r.mode === 'quick' ? 'n/a (quick run)' : ok ? 'met' : '**missed**';
   const best = Math.max(...r.curve.map((p) => p.itemsPerSecond));
   const row = (label: string, pick: (x: BenchResults['baseline']) => string) =>
     `| ${label} | ${pick(r.baseline)} | ${pick(r.sagebatch)} |`;
   const costRow = (label: string, key: keyof CostPerMillion) =>
-    `| ${label} | ${usd(r.costs.baseline[key])} | ${usd(r.costs.sagebatch[key])} |`;
+    `| ${label} | ${usd(r.costs.baseline[key])} | ${usd(r.costs.sagebatch[key])} | ${usd(r.costsByEncoding.float16.sagebatch[key])} |`;
+  const efficiency = r.efficiencyMeaningful
+    ? `${range(r.ratios.efficiency)} (median round ${f(r.sagebatch.itemsPerSecond, 1)} / ${f(best, 1)})`
+    : `not meaningful here (${range(r.ratios.efficiency)}: ${r.mode === 'quick' ? "the simulated model's calls overlap while the curve runs them one at a time, and the run is small" : 'above 100%: the curve was measured slower than the pipeline ran'})`;
+  const rounds = r.rounds
+    .map(
+      (x, i) =>
+        `| ${i + 1}${i === r.medianRound ? ' (median)' : ''} | ${f(x.curveBest, 1)} | ${f(x.baselineItemsPerSecond, 1)} | ${f(x.batchedItemsPerSecond, 1)} | ${pct(x.efficiency)} | ${pct(x.inferenceRatio)} | ${pct(x.totalRatio.json)} | ${pct(x.totalRatio.compressed)} | ${pct(x.totalRatio.float32)} | ${pct(x.totalRatio.float16)} |`,
+    )
+    .join('\n');
   return `# sagebatch benchmark (${r.mode})
 
 - model: ${r.model}
@@ -49,17 +185,28 @@ export function renderReport(r: BenchResults): string {
 
 ## Headline
 
-| measure | result | target | |
+| measure | result (median of ${r.rounds.length} rounds, min–max) | target | |
 |---|---|---|---|
-| cost per 1M requests, sagebatch / one message per call | **${f(r.costRatio * 100, 1)}%** (${usd(r.costs.sagebatch.total)} vs ${usd(r.costs.baseline.total)}) | at most 25% | ${verdict(r.costRatio <= 0.25)} |
-| of which the inference path (endpoint + Lambda + SQS) | ${f(inferenceRatio(r) * 100, 1)}% | | |
-| pipeline efficiency (sagebatch items/s / model's best items/s) | **${f(r.efficiency * 100, 1)}%** (${f(r.sagebatch.itemsPerSecond, 1)} / ${f(best, 1)}) | at least 90% | ${verdict(r.efficiency >= 0.9)} |
+| cost per 1M requests, sagebatch / one message per call, json rows (today) | ${range(r.ratios.total.json)} | | |
+| the same with \`float16\` rows | ${range(r.ratios.total.float16)} | at most 25% | ${verdict(r.ratios.total.float16.median <= 0.25)} |
+| the inference path (endpoint + Lambda + SQS) | ${range(r.ratios.inference)} | at most 15% | ${verdict(r.ratios.inference.median <= 0.15)} |
+| pipeline efficiency (sagebatch items/s / the same round's model best) | ${efficiency} | at least 90% | ${r.efficiencyMeaningful ? verdict(r.ratios.efficiency.median >= 0.9) : 'n/a'} |
 | quality: min cosine, batched vs alone | **${r.quality.minCosine.toFixed(7)}** (max abs diff ${r.quality.maxAbsDiff.toExponential(2)}, ${r.quality.identical}/${r.quality.compared} identical) | at least 0.9999 | ${verdict(r.quality.minCosine >= 0.9999)} |
 | latency enqueue -> result, p50 / p95 / p99 | ${r.latency ? `${r.latency.p50} / ${r.latency.p95} / ${r.latency.p99} ms (window ${r.latency.windowSeconds} s)` : 'not measured'} | bounded by the window | |
 
+Busy-time pricing (the endpoint charged only for the seconds it computes). At a traffic profile with instance-hours, see
+[the traffic profile](#cost-per-1m-requests-at-a-traffic-profile-instance-hours).
+
+${targetsSection(r)}
+### Each round
+
+| round | model best items/s | one per call items/s | sagebatch items/s | efficiency | inference path | total, json | total, compressed | total, float32 | total, float16 |
+|---|---|---|---|---|---|---|---|---|---|
+${rounds}
+
 ## The model's own curve
 
-Measured directly against the model server, one call at a time: the physical limit of this endpoint.
+Measured directly against the model server, one call at a time: the physical limit of this endpoint (median round).
 
 ![model curve](curve.svg)
 
@@ -71,7 +218,8 @@ ${r.curve.map((p) => `| ${p.batchSize} | ${p.calls} | ${f(p.msPerCall, 1)} | ${f
 
 The real handler code, driven with SQS events of the sizes the event source mapping would
 deliver, calling the model through the local endpoint emulator's proxy mode, on the same
-${r.baseline.requests.toLocaleString('en-US')} sentences. DynamoDB and the DLQ are in-process fakes counting each API call.
+${r.baseline.requests.toLocaleString('en-US')} sentences in every round. DynamoDB and the DLQ are in-process fakes counting each API call
+(write units by DynamoDB's item size rules; the pre-check's strongly consistent reads at 1 unit a key). The median round:
 
 | | one message per call | sagebatch |
 |---|---|---|
@@ -85,35 +233,48 @@ ${row('handler duration, summed (s)', (x) => f(x.handlerSeconds))}
 ${row('Lambda GB-s', (x) => f(x.lambdaGbSeconds))}
 ${row('SQS requests', (x) => x.sqsRequests.toLocaleString('en-US'))}
 ${row('DynamoDB requests', (x) => x.aws.dynamoRequests.toLocaleString('en-US'))}
-${row('DynamoDB write / read units', (x) => `${x.aws.dynamoWriteUnits.toLocaleString('en-US')} / ${x.aws.dynamoReadUnits.toLocaleString('en-US')}`)}
+${row('DynamoDB write / read units (json rows)', (x) => `${x.aws.dynamoWriteUnits.toLocaleString('en-US')} / ${x.aws.dynamoReadUnits.toLocaleString('en-US')}`)}
 ${row('records failed', (x) => String(x.failedRecords))}
 
 ## Cost per 1M requests
 
+Busy-time pricing, median round.
+
 ![cost](cost.svg)
 
-| service | one message per call | sagebatch |
-|---|---|---|
-${costRow('SageMaker endpoint (busy time)', 'sagemaker')}
+| service | one message per call (json rows) | sagebatch, json rows | sagebatch, float16 rows |
+|---|---|---|---|
+${costRow('SageMaker endpoint (busy time, ml.m5.xlarge)', 'sagemaker')}
 ${costRow('Lambda (GB-s + requests)', 'lambda')}
 ${costRow('SQS requests', 'sqs')}
-${costRow('DynamoDB on-demand', 'dynamodb')}
+${costRow(`DynamoDB (writes, reads, ${ROW_LIFETIME_DAYS} days of storage)`, 'dynamodb')}
 ${costRow('**total**', 'total')}
 
+Every alternative, busy time: direct InvokeEndpoint with no pipeline (the caller keeps the answer; no queue, no rows)
+costs ${usd(r.direct.onePerCall)} per 1M at one item a call and ${usd(r.direct.batchesOf64)} in full calls of 64 (the median round's
+curve; the endpoint alone). On ml.g5.xlarge the same busy seconds would cost ${f(prices.sagemakerGpuInstance.perHour / prices.sagemakerInstance.perHour, 1)}x more; its speed was not measured.
+
+${encodingsSection(r)}
+${profileSection(r)}
 Prices (${prices.region}, read ${prices.retrieved}):
 
 | item | price | source |
 |---|---|---|
 | SageMaker ${prices.sagemakerInstance.type} | $${prices.sagemakerInstance.perHour}/hour | ${prices.sagemakerInstance.source} |
+| SageMaker ${prices.sagemakerGpuInstance.type} | $${prices.sagemakerGpuInstance.perHour}/hour | ${prices.sagemakerGpuInstance.source} |
 | Lambda Arm | $${prices.lambdaArm.perGbSecond}/GB-s, $${prices.lambdaArm.perMillionRequests}/1M requests | ${prices.lambdaArm.source} |
 | SQS standard | $${prices.sqs.perMillionRequests}/1M requests | ${prices.sqs.source} |
 | DynamoDB on-demand | $${prices.dynamodbOnDemand.perMillionWriteUnits}/1M write units, $${prices.dynamodbOnDemand.perMillionReadUnits}/1M read units | ${prices.dynamodbOnDemand.source} |
+| DynamoDB storage | $${prices.dynamodbStorage.perGbMonth}/GB-month | ${prices.dynamodbStorage.source} |
+| S3 Standard (offload path, not yet used) | $${prices.s3.perGbMonth}/GB-month, $${prices.s3.perThousandPuts}/1,000 PUT, $${prices.s3.perThousandGets}/1,000 GET | ${prices.s3.source} |
+| CloudWatch | $${prices.cloudwatch.perMetricMonth}/metric-month, $${prices.cloudwatch.perAlarmMetricMonth}/alarm metric-month, $${prices.cloudwatch.perDashboardMonth}/dashboard-month, $${prices.cloudwatch.perGbLogsIngested}/GB logs ingested | ${prices.cloudwatch.source} |
 
 ## Quality
 
-Every sagebatch output was compared with the same input computed alone (the one-message-per-call
+Every sagebatch output of the median round was compared with the same input computed alone (the one-message-per-call
 run): ${r.quality.compared.toLocaleString('en-US')} pairs, max absolute difference ${r.quality.maxAbsDiff.toExponential(3)},
-min cosine ${r.quality.minCosine.toFixed(9)}, ${r.quality.identical} bit-identical.
+min cosine ${r.quality.minCosine.toFixed(9)}, ${r.quality.identical} bit-identical. What each result encoding keeps is in
+[Result encodings](#result-encodings).
 
 ## Latency
 
@@ -126,24 +287,18 @@ call, is ${r.latency.boundMs} ms; ${f(r.latency.withinBound * 100, 1)}% of reque
     : 'Not measured in this run.'
 }
 
-## Reading the results
-
-- Result storage does not shrink with batching: both runs write one row per request, so
-  DynamoDB costs the same (${usd(r.costs.sagebatch.dynamodb)} per 1M) and is
-  ${f((r.costs.sagebatch.dynamodb / r.costs.sagebatch.total) * 100, 0)}% of sagebatch's total. Its write units follow the row
-  size (${f(r.sagebatch.aws.dynamoWriteUnits / r.sagebatch.requests, 1)} units per row here: 1 unit per KB of output JSON).
-- Endpoint busy time per request: ${f((r.baseline.endpointBusySeconds / r.baseline.requests) * 1_000, 1)} ms alone,
-  ${f((r.sagebatch.endpointBusySeconds / r.sagebatch.requests) * 1_000, 1)} ms batched.
-
 ## Method
 
-- Cost: each run's endpoint busy time is priced at the instance's hourly rate (an endpoint sized
-  to its load pays for the seconds its model computes); Lambda is priced from the summed
-  handler durations at the function's memory; SQS requests are counted as producer
-  SendMessageBatch calls (10 a call), event-source receives (10 a call) and one
-  DeleteMessageBatch per 10 records of each invocation; DynamoDB units are counted per item
-  written (1 KB units) and per key read (0.5 unit, eventually consistent).
-- Both runs use the same model server, inputs, Lambda concurrency and memory, in one process run.
+- Rounds: each round measures the model curve, then one message per call, then sagebatch, on the same inputs; ratios are
+  taken within a round and reported as the median with the range over rounds. Dollar tables are the median round's (the
+  round whose inference ratio is the median).
+- Busy-time cost: each run's endpoint busy time is priced at the instance's hourly rate; Lambda from the summed handler
+  durations at the function's memory; SQS requests as producer SendMessageBatch calls (10 a call), event-source receives
+  (10 a call) and one DeleteMessageBatch per 10 records of each invocation; DynamoDB per row written (1 KB units of the
+  whole row), per key read by the pre-check (strongly consistent, 1 unit) and ${ROW_LIFETIME_DAYS} days of storage per row (+100 bytes).
+- Both modes use the same model server, inputs, Lambda concurrency and memory, in one process run. Both are priced
+  with the same rows per encoding (measured on sagebatch's rows; a one-per-call row differs by a few bytes of
+  \`batchItems\` and latency digits).
 - Timings come from one machine and vary between runs; the ratios are what to read.
 `;
 }

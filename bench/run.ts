@@ -15,15 +15,16 @@ import { Command, Option } from 'commander';
 import { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
 import { costChart, curveChart } from './charts.js';
 import { corpus } from './corpus.js';
-import { costPerMillion } from './cost.js';
+import { measureEncodings } from './encodings.js';
 import { runLatency } from './latencyRun.js';
 import { measureModelCurve } from './modelCurve.js';
 import { type PackingResults, renderPackingSection } from './packingReport.js';
 import { comparePacking } from './packingRun.js';
 import { startPaddingModel } from './paddingModel.js';
-import { runPipeline } from './pipelineRun.js';
+import { type PipelineRunResult, runPipeline } from './pipelineRun.js';
 import { compareOutputs } from './quality.js';
 import { type BenchResults, renderReport } from './report.js';
+import { type RoundRuns, summarizeRounds } from './rounds.js';
 import { sentences } from './sentences.js';
 import { checkTuner } from './tunerCheck.js';
 
@@ -41,7 +42,7 @@ const options = new Command('bench')
     ).choices(['packing', 'tuner']),
   )
   .option('--skip-packing', 'skip FIFO vs length-aware packing and the tuner check')
-  .option('--rounds <n>', 'interleaved rounds of the packing comparison', (v) =>
+  .option('--rounds <n>', 'interleaved rounds (batching: at least 3 by default; packing)', (v) =>
     Number.parseInt(v, 10),
   )
   .parse()
@@ -93,9 +94,10 @@ const machine = () =>
 const commit = () =>
   execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 
-/** One message per call vs sagebatch, the model curve, quality and latency -> results.json. */
+/** One message per call vs sagebatch in interleaved rounds, the model curve, encodings, quality and latency -> results.json. */
 async function batchingBench(model: { url: string } | null): Promise<void> {
-  const count = options.sentences ?? (quick ? 600 : 5_000);
+  const count = options.sentences ?? (quick ? 600 : 2_000);
+  const roundCount = options.rounds ?? 3;
   const texts = sentences(count);
   // Quick mode: the built-in model with a GPU-like cost (fixed per call, small per item).
   const endpoint = new EndpointEmulator(
@@ -108,37 +110,49 @@ async function batchingBench(model: { url: string } | null): Promise<void> {
     const direct = model
       ? `${model.url}/invocations`
       : `${endpoint.url}/endpoints/bench/invocations`;
-    log('measuring the model curve');
-    const curve = await measureModelCurve(
-      async (batch) => {
-        const response = await fetch(direct, {
-          method: 'POST',
-          body: JSON.stringify({ inputs: batch }),
-          headers: { 'content-type': 'application/json' },
-        });
-        if (!response.ok) throw new Error(`model call failed: ${response.status}`);
-        await response.arrayBuffer();
-      },
-      sentences(512, 7),
-      quick ? [1, 2, 4, 8, 16, 32] : [1, 2, 4, 8, 16, 32, 64, 128],
-      quick ? 64 : 512,
-    );
+    const measureCurve = () =>
+      measureModelCurve(
+        async (batch) => {
+          const response = await fetch(direct, {
+            method: 'POST',
+            body: JSON.stringify({ inputs: batch }),
+            headers: { 'content-type': 'application/json' },
+          });
+          if (!response.ok) throw new Error(`model call failed: ${response.status}`);
+          await response.arrayBuffer();
+        },
+        sentences(512, 7),
+        quick ? [1, 2, 4, 8, 16, 32] : [1, 2, 4, 8, 16, 32, 64, 128],
+        quick ? 64 : 512,
+      );
     const common = { texts, concurrency: 2, memoryMb: 1_024, endpoint };
-    log(`one message per call: ${count} requests`);
-    const baseline = await runPipeline({
-      ...common,
-      name: 'baseline',
-      eventSize: 1,
-      modelBatchItems: 1,
-    });
-    log(`sagebatch: ${count} requests`);
-    const batched = await runPipeline({
-      ...common,
-      name: 'sagebatch',
-      eventSize: quick ? 200 : 1_000,
-      modelBatchItems: 64,
-    });
-    const quality = compareOutputs(batched.outputs, baseline.outputs);
+    // A B C, A B C, ...: the model curve, one message per call and sagebatch measured side by
+    // side in every round, so a machine slowing down mid-run moves all three alike.
+    const rounds: RoundRuns[] = [];
+    for (let r = 1; r <= roundCount; r++) {
+      log(`round ${r}/${roundCount}: the model curve`);
+      const curve = await measureCurve();
+      log(`round ${r}/${roundCount}: one message per call, ${count} requests`);
+      const baseline = await runPipeline({
+        ...common,
+        name: 'baseline',
+        eventSize: 1,
+        modelBatchItems: 1,
+      });
+      log(`round ${r}/${roundCount}: sagebatch, ${count} requests`);
+      const batched = await runPipeline({
+        ...common,
+        name: 'sagebatch',
+        eventSize: quick ? 200 : 1_000,
+        modelBatchItems: 64,
+      });
+      rounds.push({ curve, baseline, batched });
+    }
+    log('result encodings on the real outputs');
+    const encodings = measureEncodings(rounds.at(-1)!.batched.rows);
+    const summary = summarizeRounds(rounds, encodings, quick);
+    const median = rounds[summary.medianRound]!;
+    const quality = compareOutputs(median.batched.outputs, median.baseline.outputs);
     let latency: BenchResults['latency'];
     if (!options.skipLatency) {
       log('latency through the deployed local stack');
@@ -150,9 +164,7 @@ async function batchingBench(model: { url: string } | null): Promise<void> {
         windowSeconds: 1,
       });
     }
-    const costs = { baseline: costPerMillion(baseline), sagebatch: costPerMillion(batched) };
-    const { outputs: _b, ...baselineRun } = baseline;
-    const { outputs: _s, ...sagebatchRun } = batched;
+    const strip = ({ outputs: _o, rows: _r, ...run }: PipelineRunResult) => run;
     const results: BenchResults = {
       mode: quick ? 'quick' : 'full',
       model: quick
@@ -161,24 +173,35 @@ async function batchingBench(model: { url: string } | null): Promise<void> {
       machine: machine(),
       date: new Date().toISOString().slice(0, 10),
       commit: commit(),
-      curve,
-      baseline: baselineRun,
-      sagebatch: sagebatchRun,
-      costs,
-      costRatio: costs.sagebatch.total / costs.baseline.total,
-      efficiency: batched.itemsPerSecond / Math.max(...curve.map((p) => p.itemsPerSecond)),
+      curve: median.curve,
+      baseline: strip(median.baseline),
+      sagebatch: strip(median.batched),
+      costs: summary.costsByEncoding.json,
+      costRatio:
+        summary.costsByEncoding.json.sagebatch.total / summary.costsByEncoding.json.baseline.total,
+      efficiency: summary.rounds[summary.medianRound]!.efficiency,
       quality,
       latency,
+      ...summary,
+      encodings,
     };
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'curve.svg'), await curveChart(curve, batched.itemsPerSecond));
+    writeFileSync(
+      join(outDir, 'curve.svg'),
+      await curveChart(median.curve, median.batched.itemsPerSecond),
+    );
     writeFileSync(
       join(outDir, 'cost.svg'),
-      await costChart({ 'one per call': costs.baseline, sagebatch: costs.sagebatch }),
+      await costChart({
+        'one per call': summary.costsByEncoding.json.baseline,
+        'sagebatch, json': summary.costsByEncoding.json.sagebatch,
+        'sagebatch, compressed': summary.costsByEncoding.compressed.sagebatch,
+        'sagebatch, float16': summary.costsByEncoding.float16.sagebatch,
+      }),
     );
     writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(
-      `cost ratio ${(results.costRatio * 100).toFixed(1)}%, efficiency ${(results.efficiency * 100).toFixed(1)}%, min cosine ${quality.minCosine.toFixed(7)}`,
+      `inference path ${(summary.ratios.inference.median * 100).toFixed(1)}%, total (json) ${(summary.ratios.total.json.median * 100).toFixed(1)}%, total (float16) ${(summary.ratios.total.float16.median * 100).toFixed(1)}%, min cosine ${quality.minCosine.toFixed(7)}`,
     );
   } finally {
     await endpoint.stop();

@@ -83,6 +83,55 @@ describe('npm run bench -- --quick', () => {
     });
   });
 
+  it('measures in interleaved rounds and reports each ratio as median with its range', () => {
+    expect(results.rounds).toHaveLength(3);
+    for (const s of [
+      results.ratios.inference,
+      results.ratios.efficiency,
+      results.ratios.total.float16,
+    ]) {
+      expect(s.rounds).toHaveLength(3);
+      expect(s.min).toBeLessThanOrEqual(s.median);
+      expect(s.median).toBeLessThanOrEqual(s.max);
+    }
+    // The quick run's efficiency is never printed as a figure to believe (it can exceed 100%).
+    expect(results.efficiencyMeaningful).toBe(false);
+    expect(report).toContain('not meaningful here');
+    expect(report.split('## Packing')[0]).not.toMatch(/\| (met|\*\*missed\*\*) \|/);
+  });
+
+  it('weighs every row under every result encoding and prices the traffic profiles', () => {
+    expect(results.encodings.encodings.map((e) => e.encoding)).toEqual([
+      'json',
+      'compressed',
+      'float32',
+      'float16',
+      'int8',
+    ]);
+    for (const e of results.encodings.encodings) {
+      expect(e.rows).toBe(300);
+      expect(Object.values(e.storedAs).reduce((a, b) => a + b, 0)).toBe(300);
+      expect(e.writeUnitsPerRow).toBeGreaterThanOrEqual(1);
+    }
+    for (const { profile, costs } of results.profiles) {
+      for (const c of costs) {
+        expect(c.instanceHours).toBeGreaterThanOrEqual(profile.minInstances * 24 * 30);
+        expect(c.totalM5).toBeCloseTo(
+          c.endpointM5 + c.lambda + c.sqs + c.dynamodb + c.cloudwatch,
+          10,
+        );
+      }
+    }
+    for (const heading of [
+      '## Targets',
+      '## Result encodings',
+      '## Cost per 1M requests at a traffic profile (instance-hours)',
+    ])
+      expect(report).toContain(heading);
+    expect(report).toContain('direct InvokeEndpoint');
+    expect(report).toContain('ml.g5.xlarge');
+  });
+
   it('measures latency through the deployed local stack', () => {
     expect(results.latency).toBeDefined();
     expect(results.latency!.completed).toBe(results.latency!.sent);
