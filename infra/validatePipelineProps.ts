@@ -1,13 +1,13 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { totalRedeliveryDelaySeconds } from '../lib/contract/redeliveryBackoff.js';
 import {
   type BatcherConfig,
   checkSettings,
   type PropSettingKey,
   type PropSettings,
   propSettingKeys,
-} from '../lib/config.js';
-import { totalRedeliveryDelaySeconds } from '../lib/redeliveryBackoff.js';
+} from '../lib/contract/settings.js';
 
 /** The resolved infrastructure settings {@link validatePipelineProps} checks. */
 export interface PipelineLimitsInput {

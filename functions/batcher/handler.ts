@@ -2,21 +2,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { systemClock } from '../../lib/clock.js';
-import { getCodec } from '../../lib/codecs/index.js';
-import { loadConfig } from '../../lib/config.js';
-import { type BatcherDependencies, createDependencies } from '../../lib/dependencies.js';
-import { primaryRecords } from '../../lib/duplicates.js';
-import { parseEnvelope, requestIdPattern } from '../../lib/envelope.js';
-import { UnexpectedEventError } from '../../lib/errors.js';
-import { FirstErrors } from '../../lib/firstErrors.js';
-import { persistOutcomes } from '../../lib/persistOutcomes.js';
-import { planBatches } from '../../lib/planner.js';
-import { reportAllFailedOnError } from '../../lib/reportAllFailedOnError.js';
-import { RequeueAttribute } from '../../lib/requestQueue.js';
-import { type DeliveredRecord, outcomesById, settle } from '../../lib/settlement.js';
-import { createTelemetry, recordInvocationMetrics } from '../../lib/telemetry.js';
-import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/timeBudget.js';
+import { RequeueAttribute } from '../../lib/aws/requestQueue.js';
+import { systemClock } from '../../lib/batcher/clock.js';
+import { getCodec } from '../../lib/batcher/codecs/index.js';
+import { type BatcherDependencies, createDependencies } from '../../lib/batcher/dependencies.js';
+import { FirstErrors } from '../../lib/batcher/firstErrors.js';
+import { persistOutcomes } from '../../lib/batcher/persist/persistOutcomes.js';
+import { planBatches } from '../../lib/batcher/plan/planner.js';
+import { primaryRecords } from '../../lib/batcher/records/duplicates.js';
+import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
+import { type DeliveredRecord, outcomesById, settle } from '../../lib/batcher/settle/settlement.js';
+import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
+import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/batcher/timeBudget.js';
+import { parseEnvelope, requestIdPattern } from '../../lib/contract/envelope.js';
+import { UnexpectedEventError } from '../../lib/contract/errors.js';
+import { loadConfig } from '../../lib/contract/settings.js';
 
 /**
  * How long before the function's timeout middy aborts the handler's signal. The save

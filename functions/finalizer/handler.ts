@@ -6,14 +6,20 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
-import { type FinalizerConfig, loadFinalizerConfig } from '../../lib/finalizerConfig.js';
-import { finalizeUnprocessed, type UnprocessedMessage } from '../../lib/finalizeUnprocessed.js';
-import { MetricName } from '../../lib/metricNames.js';
-import { reportAllFailedOnError } from '../../lib/reportAllFailedOnError.js';
-import { RequeueAttribute } from '../../lib/requestQueue.js';
-import { ResultStore } from '../../lib/resultStore.js';
-import { createTelemetry } from '../../lib/telemetry.js';
+import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
+import { RequeueAttribute } from '../../lib/aws/requestQueue.js';
+import { ResultStore } from '../../lib/aws/resultStore.js';
+import {
+  type FinalizerConfig,
+  loadFinalizerConfig,
+} from '../../lib/batcher/finalize/finalizerConfig.js';
+import {
+  finalizeUnprocessed,
+  type UnprocessedMessage,
+} from '../../lib/batcher/finalize/finalizeUnprocessed.js';
+import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
+import { createTelemetry } from '../../lib/batcher/telemetry.js';
+import { MetricName } from '../../lib/contract/metricNames.js';
 
 /** What the finalizer uses, built once per execution environment. */
 export interface FinalizerDependencies {

@@ -7,11 +7,11 @@
 import { writeFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readDeadLetters, redriveDeadLetters } from '../deadLetters.js';
-import { localEndpointPort } from '../local/localAws.js';
-import { builtinModels } from '../localEndpoint/builtinModels.js';
-import { EndpointEmulator } from '../localEndpoint/EndpointEmulator.js';
-import { SagebatchClient } from '../producer.js';
+import { readDeadLetters, redriveDeadLetters } from '../client/deadLetterAdmin.js';
+import { SagebatchClient } from '../client/SagebatchClient.js';
+import { builtinModels } from '../dev/endpointEmulator/builtinModels.js';
+import { EndpointEmulator } from '../dev/endpointEmulator/EndpointEmulator.js';
+import { localEndpointPort } from '../dev/localAws.js';
 import { formatResults, parseRequests, readLines } from './io.js';
 import { progressBar } from './progress.js';
 import { type ResourceOptions, resolveResources } from './resources.js';

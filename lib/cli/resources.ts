@@ -2,8 +2,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SagebatchError } from '../errors.js';
-import { localClientConfig } from '../local/localAws.js';
+import { SagebatchError } from '../contract/errors.js';
+import { localClientConfig } from '../dev/localAws.js';
 
 /** Options every CLI command shares. */
 export interface ResourceOptions {

@@ -6,12 +6,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/batcher/handler.js';
-import { type Clock, systemClock } from '../../lib/clock.js';
-import { type BatcherConfig, loadConfig } from '../../lib/config.js';
-import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
-import { type BatcherDependencies, createModelInvoker } from '../../lib/dependencies.js';
-import { RequestQueue } from '../../lib/requestQueue.js';
-import { ResultStore } from '../../lib/resultStore.js';
+import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
+import { RequestQueue } from '../../lib/aws/requestQueue.js';
+import { ResultStore } from '../../lib/aws/resultStore.js';
+import { type Clock, systemClock } from '../../lib/batcher/clock.js';
+import { type BatcherDependencies, createModelInvoker } from '../../lib/batcher/dependencies.js';
+import { type BatcherConfig, loadConfig } from '../../lib/contract/settings.js';
 
 /** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
 export const offline = {

@@ -10,9 +10,9 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeadLetterMessage, readDeadLetters } from '../../lib/deadLetters.js';
-import { localClientConfig } from '../../lib/local/localAws.js';
-import type { RequestResult } from '../../lib/producer.js';
+import { type DeadLetterMessage, readDeadLetters } from '../../lib/client/deadLetterAdmin.js';
+import type { RequestResult } from '../../lib/client/SagebatchClient.js';
+import { localClientConfig } from '../../lib/dev/localAws.js';
 import { type LocalStack, startLocalStack } from './localStack.js';
 
 /** The endpoint emulator's text-stats model, written again from its definition. */
