@@ -7,8 +7,8 @@ import { createHandler } from '../functions/batcher/handler.js';
 import { DeadLetterPublisher } from '../lib/aws/deadLetterPublisher.js';
 import { RequestQueue } from '../lib/aws/requestQueue.js';
 import { ResultStore } from '../lib/aws/resultStore.js';
+import { loadConfig } from '../lib/batcher/config.js';
 import { createModelInvoker } from '../lib/batcher/dependencies.js';
-import { loadConfig } from '../lib/contract/settings.js';
 import type { EndpointEmulator } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { type AwsUsage, fakeAws } from './fakeAws.js';
 

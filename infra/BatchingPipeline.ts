@@ -30,7 +30,7 @@ import {
  * Properties of a {@link BatchingPipeline}. Exactly one of `endpointName` and `model` is
  * required. The batcher's own settings (`codec`, `modelBatchMaxItems`, `modelBatchMaxBytes`,
  * `modelParallelism`, `maxInputBytes`, `maxReceiveCount`, `modelCallTimeoutMs`) come from
- * lib/config.ts, which defines their ranges and defaults once for synth and cold start.
+ * lib/contract/settings.ts, which defines their ranges and defaults once for synth and cold start.
  */
 export interface BatchingPipelineProps extends PropSettings {
   /**

@@ -111,7 +111,7 @@ export const defaultVisibilityTimeout = (timeout: Duration, window: Duration) =>
  * How old a request can get while the pipeline works as designed, in seconds: a request
  * handed back for redelivery on every delivery but its last is delivered maxReceiveCount
  * times, each gathered for up to the window and processed for up to the timeout, and
- * waits the redelivery backoff (lib/redeliveryBackoff.ts, applied by the batcher with
+ * waits the redelivery backoff (lib/contract/redeliveryBackoff.ts, applied by the batcher with
  * ChangeMessageVisibility) between deliveries. One metric period (60 s) is added for the
  * alarm's granularity. Older than that, requests are stuck: the batcher is failing as a
  * whole (then the queue's visibility timeout, not the backoff, spaces deliveries) or

@@ -2,9 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { RequeueAttribute } from '../../lib/aws/requestQueue.js';
 import { systemClock } from '../../lib/batcher/clock.js';
 import { getCodec } from '../../lib/batcher/codecs/index.js';
+import { loadConfig } from '../../lib/batcher/config.js';
 import { type BatcherDependencies, createDependencies } from '../../lib/batcher/dependencies.js';
 import { FirstErrors } from '../../lib/batcher/firstErrors.js';
 import { persistOutcomes } from '../../lib/batcher/persist/persistOutcomes.js';
@@ -16,7 +16,7 @@ import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/tele
 import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/batcher/timeBudget.js';
 import { parseEnvelope, requestIdPattern } from '../../lib/contract/envelope.js';
 import { UnexpectedEventError } from '../../lib/contract/errors.js';
-import { loadConfig } from '../../lib/contract/settings.js';
+import { RequeueAttribute } from '../../lib/contract/messageAttributes.js';
 
 /**
  * How long before the function's timeout middy aborts the handler's signal. The save

@@ -7,7 +7,6 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
-import { RequeueAttribute } from '../../lib/aws/requestQueue.js';
 import { ResultStore } from '../../lib/aws/resultStore.js';
 import {
   type FinalizerConfig,
@@ -19,6 +18,7 @@ import {
 } from '../../lib/batcher/finalize/finalizeUnprocessed.js';
 import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
 import { createTelemetry } from '../../lib/batcher/telemetry.js';
+import { RequeueAttribute } from '../../lib/contract/messageAttributes.js';
 import { MetricName } from '../../lib/contract/metricNames.js';
 
 /** What the finalizer uses, built once per execution environment. */

@@ -2,6 +2,7 @@ import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import { chunkBySize } from '../common/chunk.js';
 import { AwsLimits } from '../contract/awsLimits.js';
 import { type ErrorInfo, maxErrorMessageChars } from '../contract/errorCodes.js';
+import { DeadLetterAttribute } from '../contract/messageAttributes.js';
 import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
 
 /** A failed request on its way to the dead-letter queue. */
@@ -13,15 +14,6 @@ export interface DeadLetter {
   readonly attempts: number;
   readonly error: ErrorInfo;
 }
-
-/** Names of the message attributes a DLQ message carries. */
-export const DeadLetterAttribute = {
-  errorCode: 'sagebatch.errorCode',
-  errorMessage: 'sagebatch.errorMessage',
-  requestId: 'sagebatch.requestId',
-  attempts: 'sagebatch.attempts',
-  sourceMessageId: 'sagebatch.sourceMessageId',
-} as const;
 
 /** Settings of a {@link DeadLetterPublisher}. */
 export interface DeadLetterPublisherOptions {

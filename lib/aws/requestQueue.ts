@@ -4,16 +4,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { abortable } from '../common/abortable.js';
-import { DeadLetterAttribute } from './deadLetterPublisher.js';
+import { RequeueAttribute } from '../contract/messageAttributes.js';
 import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
-
-/** Message attributes a requeued copy carries, so it keeps its identity and age. */
-export const RequeueAttribute = {
-  /** The request id, for bodies that name none (same name as on DLQ messages). */
-  requestId: DeadLetterAttribute.requestId,
-  /** When the request first entered the queue, epoch ms. */
-  enqueuedAt: 'sagebatch.enqueuedAt',
-} as const;
 
 /** A record to hide for a while before SQS delivers it again. */
 export interface Redelivery {

@@ -7,9 +7,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeadLetterPublisher } from '../aws/deadLetterPublisher.js';
 import { RequestQueue } from '../aws/requestQueue.js';
 import { ResultStore } from '../aws/resultStore.js';
-import type { BatcherConfig } from '../contract/settings.js';
 import { type Clock, systemClock } from './clock.js';
 import { getCodec } from './codecs/index.js';
+import type { BatcherConfig } from './config.js';
 import { ModelInvoker } from './invoke/modelInvoker.js';
 import { createTelemetry } from './telemetry.js';
 

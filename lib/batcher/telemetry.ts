@@ -5,7 +5,12 @@ import {
   type Metrics as PowertoolsMetrics,
 } from '@aws-lambda-powertools/metrics';
 import type { FailureKind } from '../contract/errors.js';
-import { defaultServiceName, MetricName, metricsNamespace } from '../contract/metricNames.js';
+import {
+  defaultServiceName,
+  MetricName,
+  ModelErrorMetric,
+  metricsNamespace,
+} from '../contract/metricNames.js';
 import type { ModelCallReport } from './invoke/modelInvoker.js';
 import type { PersistReport } from './persist/persistOutcomes.js';
 
@@ -13,21 +18,10 @@ export {
   defaultServiceName,
   MetricName,
   type MetricNameValue,
+  ModelErrorMetric,
   metricsNamespace,
   serviceDimension,
 } from '../contract/metricNames.js';
-
-/**
- * One metric per kind of model call error (see {@link FailureKind}), so a dashboard tells
- * throttling from poison pills from a misconfigured endpoint.
- */
-export const ModelErrorMetric: { readonly [K in FailureKind]: string } = {
-  unavailable: 'ModelUnavailableErrors',
-  'model-error': 'ModelServerErrors',
-  rejected: 'ModelRejections',
-  'bad-response': 'ModelBadResponses',
-  systemic: MetricName.systemicErrors,
-};
 
 /**
  * Creates the batcher's Powertools logger and metrics, named by the environment the

@@ -5,7 +5,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DeadLetterAttribute } from '../aws/deadLetterPublisher.js';
+import { DeadLetterAttribute } from '../contract/messageAttributes.js';
 
 /** A message read from the dead-letter queue. */
 export interface DeadLetterMessage {

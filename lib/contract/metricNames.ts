@@ -4,6 +4,8 @@
  * Powertools at synth; `telemetry.ts` emits under exactly these names.
  */
 
+import type { FailureKind } from './errors.js';
+
 /** Service name when `POWERTOOLS_SERVICE_NAME` is not set (tests, local tools). */
 export const defaultServiceName = 'sagebatch';
 
@@ -41,3 +43,15 @@ export const MetricName = {
 
 /** One of {@link MetricName}'s values. */
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
+
+/**
+ * One metric per kind of model call error (see {@link FailureKind}), so a dashboard tells
+ * throttling from poison pills from a misconfigured endpoint.
+ */
+export const ModelErrorMetric: { readonly [K in FailureKind]: string } = {
+  unavailable: 'ModelUnavailableErrors',
+  'model-error': 'ModelServerErrors',
+  rejected: 'ModelRejections',
+  'bad-response': 'ModelBadResponses',
+  systemic: MetricName.systemicErrors,
+};

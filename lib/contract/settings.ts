@@ -1,8 +1,20 @@
 import { z } from 'zod';
-import { codecNames } from '../batcher/codecs/index.js';
-import { packings } from '../batcher/plan/planner.js';
 import { AwsLimits } from './awsLimits.js';
-import { ConfigError } from './errors.js';
+
+/** The names accepted by the `CODEC` setting: the batcher's built-in codecs. */
+export const codecNames = ['json-instances', 'hf-inputs', 'jsonlines'] as const;
+
+/** Name of a built-in codec. */
+export type CodecName = (typeof codecNames)[number];
+
+/** How requests are ordered before model batches are cut (the `MODEL_BATCH_PACKING` setting). */
+export const packings = ['length', 'fifo'] as const;
+
+/**
+ * `length`: by estimated token length, so each model call holds items of similar length and
+ * pads little. `fifo`: in arrival order, as inference servers batch.
+ */
+export type Packing = (typeof packings)[number];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -26,7 +38,7 @@ interface Setting {
 
 /**
  * Every setting of the batcher, once: names, ranges and defaults. Read at cold start by
- * {@link loadConfig} and at synth by the construct; adding a setting is one entry here.
+ * the batcher's `loadConfig` and at synth by the construct; adding a setting is one entry here.
  */
 export const batcherSettings = {
   /** DynamoDB table receiving one result row per request id. */
@@ -184,22 +196,9 @@ export function checkSettings(
   return { values: v, problems };
 }
 
-/**
- * Reads and validates every setting. Throws one {@link ConfigError} listing each bad
- * variable by name, with what was expected and what was found.
- *
- * @example
- * ```ts
- * const config = loadConfig(process.env); // once, at cold start
- * ```
- */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): BatcherConfig {
-  const raw = Object.fromEntries(
-    Object.entries(batcherSettings).map(([key, setting]) => [key, env[setting.env]]),
-  );
-  const { values, problems } = checkSettings(raw, (key) => configVariables[key]);
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid sagebatch configuration: ${problems.join('; ')}`);
-  }
-  return Object.freeze(values as BatcherConfig);
-}
+/** The settings the finalizer reads: the batcher's own entries (names, ranges, defaults). */
+export const finalizerSettings = {
+  resultsTableName: batcherSettings.resultsTableName,
+  dlqUrl: batcherSettings.dlqUrl,
+  resultTtlSeconds: batcherSettings.resultTtlSeconds,
+} as const;

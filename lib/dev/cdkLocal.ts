@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { StackOutput } from '../contract/stackOutputs.js';
 import { emulatorAccount, localAwsEnv } from './localAws.js';
 
 const run = promisify(execFile);
@@ -79,11 +80,11 @@ export async function deployLocal(options: LocalDeployOptions): Promise<StackOut
   const stack = outputs[options.stackName];
   if (!stack) throw new Error(`cdk deploy wrote no outputs for ${options.stackName}`);
   return {
-    queueUrl: stack.RequestQueueUrl!,
-    dlqUrl: stack.DlqUrl!,
-    tableName: stack.ResultsTableName!,
-    functionName: stack.FunctionName!,
-    endpointName: stack.EndpointName!,
+    queueUrl: stack[StackOutput.queueUrl]!,
+    dlqUrl: stack[StackOutput.dlqUrl]!,
+    tableName: stack[StackOutput.tableName]!,
+    functionName: stack[StackOutput.functionName]!,
+    endpointName: stack[StackOutput.endpointName]!,
   };
 }
 

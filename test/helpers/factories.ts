@@ -10,8 +10,8 @@ import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
 import { RequestQueue } from '../../lib/aws/requestQueue.js';
 import { ResultStore } from '../../lib/aws/resultStore.js';
 import { type Clock, systemClock } from '../../lib/batcher/clock.js';
+import { type BatcherConfig, loadConfig } from '../../lib/batcher/config.js';
 import { type BatcherDependencies, createModelInvoker } from '../../lib/batcher/dependencies.js';
-import { type BatcherConfig, loadConfig } from '../../lib/contract/settings.js';
 
 /** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
 export const offline = {

@@ -1,12 +1,5 @@
 import { ConfigError } from '../../contract/errors.js';
-import { batcherSettings } from '../../contract/settings.js';
-
-/** The settings the finalizer reads: the batcher's own entries (names, ranges, defaults). */
-export const finalizerSettings = {
-  resultsTableName: batcherSettings.resultsTableName,
-  dlqUrl: batcherSettings.dlqUrl,
-  resultTtlSeconds: batcherSettings.resultTtlSeconds,
-} as const;
+import { finalizerSettings } from '../../contract/settings.js';
 
 /** Settings of the finalizer function, read from the environment once at cold start. */
 export interface FinalizerConfig {

@@ -1,17 +1,11 @@
 import { chunkBySize } from '../../common/chunk.js';
 import type { InferenceRequest } from '../../contract/envelope.js';
+import type { Packing } from '../../contract/settings.js';
 import type { Codec } from '../codecs/index.js';
 import { cutSorted } from './cutSorted.js';
 import { estimateTokens } from './tokenEstimate.js';
 
-/** How requests are ordered before model batches are cut. */
-export const packings = ['length', 'fifo'] as const;
-
-/**
- * `length`: by estimated token length, so each model call holds items of similar length and
- * pads little. `fifo`: in arrival order, as inference servers batch.
- */
-export type Packing = (typeof packings)[number];
+export type { Packing } from '../../contract/settings.js';
 
 /** Limits of one model call, and how to pack requests into calls. */
 export interface PlanLimits {

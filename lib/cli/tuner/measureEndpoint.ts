@@ -8,7 +8,7 @@ export type InvokeBatch = (inputs: string[]) => Promise<void>;
 /** What {@link measureCalls} measures. */
 export interface MeasurePlan {
   readonly batchSizes: readonly number[];
-  /** Estimated tokens per item (see lib/tokenEstimate.ts). */
+  /** Estimated tokens per item (see lib/batcher/plan/tokenEstimate.ts). */
   readonly lengths: readonly number[];
   /** Timed calls per shape, after one untimed warm-up call. */
   readonly repeats: number;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../lib/batcher/config.js';
 import { ConfigError } from '../../../lib/contract/errors.js';
-import { configVariables, loadConfig } from '../../../lib/contract/settings.js';
+import { configVariables } from '../../../lib/contract/settings.js';
 
 const required = {
   RESULTS_TABLE_NAME: 'results',
