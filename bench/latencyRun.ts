@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolveResources } from '../lib/cli/resources.js';
-import { SagebatchClient } from '../lib/client/SagebatchClient.js';
+import { SagebatchClient } from '../lib/client/index.js';
 import { deployLocal, destroyLocal } from '../lib/dev/cdkLocal.js';
 
 /**

@@ -12,7 +12,7 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/cli
 import { Command } from 'commander';
 import { progressBar } from '../lib/cli/progress.js';
 import { resolveResources } from '../lib/cli/resources.js';
-import { SagebatchClient } from '../lib/client/SagebatchClient.js';
+import { SagebatchClient } from '../lib/client/index.js';
 import { deployLocal, destroyLocal } from '../lib/dev/cdkLocal.js';
 import type { EndpointStats } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { localEndpointHosts, localEndpointPort, localEnvPrefix } from '../lib/dev/localAws.js';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { RequestResult, SubmitRequest } from '../client/SagebatchClient.js';
+import type { RequestResult, SubmitRequest } from '../client/index.js';
 import { SagebatchError } from '../contract/errors.js';
 
 /** Reads non-empty lines from a file, or from stdin when no file is given or it is `-`. */

@@ -7,8 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readDeadLetters, redriveDeadLetters } from '../client/deadLetterAdmin.js';
-import { SagebatchClient } from '../client/SagebatchClient.js';
+import { readDeadLetters, redriveDeadLetters, SagebatchClient } from '../client/index.js';
 import { builtinModels } from '../dev/endpointEmulator/builtinModels.js';
 import { EndpointEmulator } from '../dev/endpointEmulator/EndpointEmulator.js';
 import { localEndpointPort } from '../dev/localAws.js';

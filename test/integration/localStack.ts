@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SagebatchClient } from '../../lib/client/SagebatchClient.js';
+import { SagebatchClient } from '../../lib/client/index.js';
 import { deployLocal, destroyLocal, type StackOutputs } from '../../lib/dev/cdkLocal.js';
 import { EndpointEmulator } from '../../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { localClientConfig, localEndpointHosts } from '../../lib/dev/localAws.js';

@@ -10,8 +10,8 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeadLetterMessage, readDeadLetters } from '../../lib/client/deadLetterAdmin.js';
-import type { RequestResult } from '../../lib/client/SagebatchClient.js';
+import type { RequestResult } from '../../lib/client/index.js';
+import { type DeadLetterMessage, readDeadLetters } from '../../lib/client/index.js';
 import { localClientConfig } from '../../lib/dev/localAws.js';
 import { type LocalStack, startLocalStack } from './localStack.js';
 
