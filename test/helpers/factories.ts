@@ -12,6 +12,7 @@ import { ResultStore } from '../../lib/aws/resultStore.js';
 import { type Clock, systemClock } from '../../lib/batcher/clock.js';
 import { type BatcherConfig, loadConfig } from '../../lib/batcher/config.js';
 import { type BatcherDependencies, createModelInvoker } from '../../lib/batcher/dependencies.js';
+import type { DeliveredRecord } from '../../lib/batcher/records/readRecords.js';
 
 /** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
 export const offline = {
@@ -61,6 +62,21 @@ export function sqsRecord(
     eventSource: 'aws:sqs',
     eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:requests',
     awsRegion: 'us-east-1',
+  };
+}
+
+/** A record as the batcher reads it (see `deliveredRecord` in lib/batcher/records). */
+export function deliveredRecord(
+  options: { receiveCount?: number; messageId?: string; body?: string } = {},
+): DeliveredRecord {
+  const messageId = options.messageId ?? 'm-1';
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: options.body ?? '{}',
+    receiveCount: options.receiveCount ?? 1,
+    enqueuedAt: 1,
+    fallbackId: messageId,
   };
 }
 

@@ -27,10 +27,9 @@ export interface PlanLimits {
 /** What the planner reads of a request. */
 export type Plannable = Pick<InferenceRequest, 'inputBytes' | 'deadline'>;
 
-/** Model batches in the order to send them, and requests too large to be sent even alone. */
+/** Model batches in the order to send them: every request planned is in exactly one. */
 export interface Plan<T extends Pick<InferenceRequest, 'inputBytes'>> {
   readonly batches: T[][];
-  readonly oversized: T[];
 }
 
 const tokensOf = (request: Plannable) => estimateTokens(request.inputBytes);
@@ -39,8 +38,9 @@ const earliest = (batch: readonly Plannable[]) =>
 
 /**
  * Splits valid requests into model batches bounded by items, encoded bytes and padded
- * tokens. Every request is in exactly one batch, or in `oversized` when its encoded body
- * alone exceeds `maxBytes` (the caller fails those as INVALID_REQUEST).
+ * tokens. Every request is in exactly one batch: a request too large for one call alone
+ * was refused when it was read (`readRecords`), and one reaching the planner is a bug
+ * that throws rather than a request silently left out.
  *
  * With `length` packing, requests are first ordered by estimated tokens (stable), because
  * a transformer endpoint pads every item of a call to the longest one: a call's cost
@@ -73,16 +73,17 @@ export function planBatches<T extends Plannable>(
     tokensOf,
   };
   let { chunks, oversized } = chunkBySize(ordered, chunkLimits);
-  if (packing === 'length' && oversized.length < ordered.length) {
-    const setAside = new Set(oversized);
-    const sendable = setAside.size === 0 ? ordered : ordered.filter((r) => !setAside.has(r));
-    chunks = cutSorted(sendable, chunkLimits);
+  if (oversized.length > 0) {
+    throw new RangeError(
+      `${oversized.length} request(s) cannot fit one model call of ${limits.maxBytes} bytes; requests must be refused when read`,
+    );
   }
+  if (packing === 'length' && ordered.length > 0) chunks = cutSorted(ordered, chunkLimits);
   const batches = requests.some((r) => r.deadline !== undefined)
     ? chunks
         .map((batch, index) => ({ batch, index, due: earliest(batch) }))
         .sort((a, b) => a.due - b.due || a.index - b.index)
         .map(({ batch }) => batch)
     : chunks;
-  return { batches, oversized };
+  return { batches };
 }

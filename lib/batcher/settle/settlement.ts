@@ -5,20 +5,9 @@ import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.
 import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
 import type { ItemOutcome } from '../invoke/modelInvoker.js';
 import type { Plan } from '../plan/planner.js';
+import type { DeliveredRecord } from '../records/readRecords.js';
 
-/** One SQS record as the pipeline sees it. */
-export interface DeliveredRecord {
-  readonly messageId: string;
-  /** Needed to change the record's visibility when it is left for redelivery. */
-  readonly receiptHandle: string;
-  readonly body: string;
-  /** SQS ApproximateReceiveCount: 1 on the first delivery. */
-  readonly receiveCount: number;
-  /** When the request first entered the queue, epoch ms (kept across requeues). */
-  readonly enqueuedAt: number;
-  /** The request id when the body names none: the SQS message id, or the id a requeued copy carries. */
-  readonly fallbackId: string;
-}
+export type { DeliveredRecord } from '../records/readRecords.js';
 
 /** What happens to one record. */
 export type Verdict =
@@ -175,27 +164,14 @@ function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: 
   }
 }
 
-/**
- * The model's outcome per request id: each planned request's, and INVALID_REQUEST for the
- * requests too large to be sent even alone.
- */
+/** The model's outcome per request id, for every planned request (the plan covers them all). */
 export function outcomesById<T extends { readonly id: string; readonly inputBytes: number }>(
   plan: Plan<T>,
   outcomes: readonly (readonly ItemOutcome[])[],
-  maxBatchBytes: number,
 ): Map<string, ItemOutcome> {
   const byId = new Map<string, ItemOutcome>();
   for (const [b, batch] of plan.batches.entries()) {
     for (const [i, request] of batch.entries()) byId.set(request.id, outcomes[b]![i]!);
-  }
-  for (const request of plan.oversized) {
-    byId.set(request.id, {
-      status: 'failed',
-      error: errorInfo(
-        ErrorCode.INVALID_REQUEST,
-        `input of ${request.inputBytes} bytes does not fit one model call (MODEL_BATCH_MAX_BYTES=${maxBatchBytes})`,
-      ),
-    });
   }
   return byId;
 }

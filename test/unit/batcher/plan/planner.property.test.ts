@@ -28,9 +28,7 @@ const length = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 3_000 }) },
 );
 const deadlines = fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined, freq: 2 });
-const requestsArb = fc
-  .array(fc.tuple(length, deadlines), { maxLength: 250 })
-  .map((rows) => rows.map(([length, deadline], i) => req(i, length, deadline)));
+const requestRowsArb = fc.array(fc.tuple(length, deadlines), { maxLength: 250 });
 const limitsArb = fc.record({
   maxItems: fc.integer({ min: 1, max: 64 }),
   maxBytes: fc.integer({ min: 64, max: 20_000 }),
@@ -39,22 +37,31 @@ const limitsArb = fc.record({
   codec: fc.constantFrom(...Object.values(codecs)) as fc.Arbitrary<Codec>,
 });
 
+/**
+ * Requests and limits, the requests as the read stage hands them on: every input small
+ * enough for one model call alone (larger ones are INVALID_REQUEST when read).
+ */
+const caseArb = fc.tuple(requestRowsArb, limitsArb).map(([rows, limits]) => {
+  const requests = rows
+    .map(([length, deadline], i) => req(i, length, deadline))
+    .filter((r) => r.inputBytes <= limits.maxBytes - limits.codec.overheadBytes);
+  return [requests, limits] as const;
+});
+
 const byId = (requests: readonly Req[]) => requests.map((r) => r.id).sort();
 
 function exactlyOnce(planner: Planner): void {
   fc.assert(
-    fc.property(requestsArb, limitsArb, (requests, limits) => {
+    fc.property(caseArb, ([requests, limits]) => {
       const plan = planner(requests, limits);
-      expect(byId([...plan.batches.flat(), ...plan.oversized])).toEqual(byId(requests));
-      for (const r of plan.oversized)
-        expect(limits.codec.overheadBytes + r.inputBytes).toBeGreaterThan(limits.maxBytes);
+      expect(byId(plan.batches.flat())).toEqual(byId(requests));
     }),
   );
 }
 
 function withinLimits(planner: Planner): void {
   fc.assert(
-    fc.property(requestsArb, limitsArb, (requests, limits) => {
+    fc.property(caseArb, ([requests, limits]) => {
       for (const batch of planner(requests, limits).batches) {
         expect(batch.length).toBeGreaterThan(0);
         expect(batch.length).toBeLessThanOrEqual(limits.maxItems);
@@ -74,10 +81,10 @@ const modelOf = (inputJson: string) => JSON.stringify({ from: inputJson });
 
 function mapsBack(
   planner: Planner,
-  map: typeof outcomesById<Req> = (plan, outcomes, max) => outcomesById(plan, outcomes, max),
+  map: typeof outcomesById<Req> = (plan, outcomes) => outcomesById(plan, outcomes),
 ): void {
   fc.assert(
-    fc.property(requestsArb, limitsArb, (requests, limits) => {
+    fc.property(caseArb, ([requests, limits]) => {
       const plan = planner(requests, limits);
       const outcomes: ItemOutcome[][] = plan.batches.map((batch) =>
         batch.map((r) => ({
@@ -87,11 +94,12 @@ function mapsBack(
           batchItems: batch.length,
         })),
       );
-      const outcomes_ = map(plan, outcomes, limits.maxBytes);
+      const outcomes_ = map(plan, outcomes);
       for (const r of requests) {
-        const outcome = outcomes_.get(r.id);
-        if (plan.oversized.includes(r)) expect(outcome?.status).toBe('failed');
-        else expect(outcome).toMatchObject({ status: 'ok', outputJson: modelOf(r.inputJson) });
+        expect(outcomes_.get(r.id)).toMatchObject({
+          status: 'ok',
+          outputJson: modelOf(r.inputJson),
+        });
       }
     }),
   );
@@ -100,7 +108,7 @@ function mapsBack(
 /** Batches leave earliest deadline first: the request due soonest is always in the next call. */
 function deadlineFirst(planner: Planner): void {
   fc.assert(
-    fc.property(requestsArb, limitsArb, (requests, limits) => {
+    fc.property(caseArb, ([requests, limits]) => {
       const { batches } = planner(requests, limits);
       const due = (r: Req) => r.deadline ?? Number.POSITIVE_INFINITY;
       for (let b = 0; b < batches.length; b++) {
@@ -124,7 +132,7 @@ const broken = {
     return { ...p, batches: p.batches.map((b, i) => (i === 0 && b.length > 1 ? b.slice(1) : b)) };
   }) as Planner,
   ignoresTokens: ((requests, limits) => {
-    const { chunks, oversized } = chunkBySize(
+    const { chunks } = chunkBySize(
       [...requests].sort((a, b) => a.inputBytes - b.inputBytes),
       {
         maxItems: limits.maxItems,
@@ -134,7 +142,7 @@ const broken = {
         separatorBytes: limits.codec.separatorBytes,
       },
     );
-    return { batches: chunks, oversized };
+    return { batches: chunks };
   }) as Planner,
   ignoresDeadlines: ((requests, limits) => {
     const original = new Map(requests.map((r) => [r.id, r]));
@@ -143,7 +151,7 @@ const broken = {
       limits,
     );
     const back = (r: Req) => original.get(r.id)!;
-    return { batches: p.batches.map((b) => b.map(back)), oversized: p.oversized.map(back) };
+    return { batches: p.batches.map((b) => b.map(back)) };
   }) as Planner,
 };
 
@@ -153,14 +161,11 @@ const mapByPosition: typeof outcomesById<Req> = (p, outcomes) => {
   const requests = [...p.batches.flat()].sort(
     (a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)),
   );
-  const map = new Map<string, ItemOutcome>(requests.map((r, i) => [r.id, flat[i]!]));
-  for (const r of p.oversized)
-    map.set(r.id, { status: 'failed', error: { code: 'INVALID_REQUEST', message: 'too large' } });
-  return map;
+  return new Map<string, ItemOutcome>(requests.map((r, i) => [r.id, flat[i]!]));
 };
 
 describe('planBatches properties (length-aware and FIFO packing)', () => {
-  it('every request is in exactly one batch, or oversized when it cannot be sent alone', () => {
+  it('every request is in exactly one batch', () => {
     exactlyOnce(plan);
     expect(() => exactlyOnce(broken.dropsOne)).toThrow();
   });

@@ -20,7 +20,6 @@ describe('planBatches', () => {
       codec: codecs['json-instances'],
     });
     expect(plan.batches.map((b) => b.length)).toEqual([4, 4, 2]);
-    expect(plan.oversized).toEqual([]);
   });
 
   it('packs by encoded bytes, counting the wrapper and separators', () => {
@@ -33,15 +32,17 @@ describe('planBatches', () => {
     expect(Buffer.byteLength(encoded)).toBe(37);
   });
 
-  it('sets aside a request too large to be sent alone instead of throwing', () => {
-    const plan = planBatches([request(0, 5), request(1, 50), request(2, 5)], {
-      maxItems: 10,
-      maxBytes: 40,
-      codec: codecs['hf-inputs'],
-      packing: 'fifo',
-    });
-    expect(plan.oversized.map((r) => r.id)).toEqual(['1']);
-    expect(plan.batches.flat().map((r) => r.id)).toEqual(['0', '2']);
+  it('refuses to leave out a request too large to be sent alone (reading refuses those first)', () => {
+    for (const packing of ['fifo', 'length'] as const) {
+      const plan = () =>
+        planBatches([request(0, 5), request(1, 50), request(2, 5)], {
+          maxItems: 10,
+          maxBytes: 40,
+          codec: codecs['hf-inputs'],
+          packing,
+        });
+      expect(plan).toThrow(/cannot fit one model call of 40 bytes/);
+    }
   });
 
   it('orders requests by estimated length, so a call holds items of similar length', () => {
@@ -111,7 +112,6 @@ describe('planBatches', () => {
       codec: codecs['hf-inputs'],
     });
     expect(ids(plan.batches)).toEqual([['0'], ['1']]);
-    expect(plan.oversized).toEqual([]);
   });
 
   it('sends the batch holding the earliest deadline first', () => {
@@ -127,7 +127,7 @@ describe('planBatches', () => {
     ]);
   });
 
-  it('property (fifo): every request in exactly one batch or oversized, in order, within both limits', () => {
+  it('property (fifo): every request that fits a call alone in exactly one batch, in order, within both limits', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 300 }),
@@ -135,21 +135,17 @@ describe('planBatches', () => {
         fc.integer({ min: 16, max: 2_000 }),
         fc.constantFrom(...Object.values(codecs)),
         (sizes, maxItems, maxBytes, codec) => {
-          const requests = sizes.map((size, i) => request(i, size));
+          const requests = sizes
+            .map((size, i) => request(i, size))
+            .filter((r) => codec.overheadBytes + r.inputBytes <= maxBytes);
           const plan = planBatches(requests, { maxItems, maxBytes, codec, packing: 'fifo' });
-          const placed = [...plan.batches.flat(), ...plan.oversized].map((r) => Number(r.id));
-          expect(placed.sort((a, b) => a - b)).toEqual(requests.map((_, i) => i));
-          expect(plan.batches.flat().map((r) => Number(r.id))).toEqual(
-            requests.filter((r) => !plan.oversized.includes(r)).map((r) => Number(r.id)),
-          );
+          expect(plan.batches.flat().map((r) => r.id)).toEqual(requests.map((r) => r.id));
           for (const batch of plan.batches) {
             expect(batch.length).toBeGreaterThan(0);
             expect(batch.length).toBeLessThanOrEqual(maxItems);
             const encoded = codec.encode(batch.map((r) => 'x'.repeat(r.inputBytes)));
             expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(maxBytes);
           }
-          for (const r of plan.oversized)
-            expect(codec.overheadBytes + r.inputBytes).toBeGreaterThan(maxBytes);
         },
       ),
     );
