@@ -18,6 +18,7 @@ import {
 } from '../../lib/batcher/finalize/finalizeUnprocessed.js';
 import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
 import { createTelemetry } from '../../lib/batcher/telemetry.js';
+import { retryPolicyOf } from '../../lib/common/retryPolicy.js';
 import { RequeueAttribute } from '../../lib/contract/messageAttributes.js';
 import { MetricName } from '../../lib/contract/metricNames.js';
 
@@ -88,6 +89,7 @@ let resolved: FinalizerDependencies | undefined;
 export const handler = createFinalizer(() => {
   if (resolved) return resolved;
   const config = loadFinalizerConfig(process.env);
+  const retry = retryPolicyOf(config);
   resolved = {
     config,
     store: new ResultStore({
@@ -95,8 +97,13 @@ export const handler = createFinalizer(() => {
         marshallOptions: { removeUndefinedValues: true },
       }),
       tableName: config.resultsTableName,
+      retry,
     }),
-    deadLetters: new DeadLetterPublisher({ client: new SQSClient({}), queueUrl: config.dlqUrl }),
+    deadLetters: new DeadLetterPublisher({
+      client: new SQSClient({}),
+      queueUrl: config.dlqUrl,
+      retry,
+    }),
   };
   return resolved;
 }, telemetry);

@@ -1,5 +1,6 @@
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import { chunkBySize } from '../common/chunk.js';
+import { defaultRetryPolicy, type RetryPolicy } from '../common/retryPolicy.js';
 import { AwsLimits } from '../contract/awsLimits.js';
 import { type ErrorInfo, maxErrorMessageChars } from '../contract/errorCodes.js';
 import { DeadLetterAttribute } from '../contract/messageAttributes.js';
@@ -19,10 +20,8 @@ export interface DeadLetter {
 export interface DeadLetterPublisherOptions {
   readonly client: Pick<SQSClient, 'send'>;
   readonly queueUrl: string;
-  /** Rounds of retries of failed entries, default 3. */
-  readonly maxRetryRounds?: number;
-  /** First backoff delay between rounds, ms, default 50. */
-  readonly retryBaseMs?: number;
+  /** How failed entries are tried again. @default defaultRetryPolicy */
+  readonly retry?: RetryPolicy;
 }
 
 const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
@@ -83,13 +82,11 @@ export class DeadLetterPublisher {
       sizeOf: (entry) => entry.bytes,
     });
     const failed = new Set(oversized.map((entry) => entry.letter.sourceMessageId));
-    const { client, queueUrl, maxRetryRounds = 3, retryBaseMs = 50 } = this.#options;
+    const { client, queueUrl, retry = defaultRetryPolicy } = this.#options;
     await Promise.all(
       chunks.map(async (chunk) => {
         const { unsent } = await sendMessageBatchWithRetries(client, queueUrl, chunk, {
-          maxRetryRounds,
-          retryBaseMs,
-          retryMaxMs: 2_000,
+          retry,
           signal: options.signal,
         });
         for (const entry of unsent) failed.add(entry.letter.sourceMessageId);

@@ -4,6 +4,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { abortable } from '../common/abortable.js';
+import { defaultRetryPolicy, type RetryPolicy } from '../common/retryPolicy.js';
 import { RequeueAttribute } from '../contract/messageAttributes.js';
 import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
 
@@ -27,6 +28,8 @@ export interface Requeue {
 export interface RequestQueueOptions {
   readonly client: Pick<SQSClient, 'send'>;
   readonly queueUrl: string;
+  /** How requeued messages SQS failed are sent again. @default defaultRetryPolicy */
+  readonly retry?: RetryPolicy;
 }
 
 /** SQS allows 10 entries per batch call, and a delay of at most 15 minutes. */
@@ -121,7 +124,7 @@ export class RequestQueue {
         client,
         queueUrl,
         messages.slice(start, start + batchEntries),
-        { maxRetryRounds: 3, retryBaseMs: 50, retryMaxMs: 2_000, signal: options.signal },
+        { retry: this.#options.retry ?? defaultRetryPolicy, signal: options.signal },
       );
       for (const message of left) unsent.add(message.record.messageId);
     }

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { abortable } from '../common/abortable.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { defaultRetryPolicy, pause, type RetryPolicy } from '../common/retryPolicy.js';
 import { AwsLimits } from '../contract/awsLimits.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 
@@ -32,12 +32,10 @@ export interface SucceededCheck {
 export interface ResultStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Rounds of UnprocessedKeys retries before giving up on a key, default 5. */
-  readonly maxRetryRounds?: number;
+  /** How unprocessed keys and items are tried again. @default defaultRetryPolicy */
+  readonly retry?: RetryPolicy;
   /** Conditional writes in flight at once, default 25. */
   readonly writeParallelism?: number;
-  /** First backoff delay for UnprocessedKeys, ms, default 50. */
-  readonly retryBaseMs?: number;
 }
 
 /**
@@ -56,16 +54,14 @@ export interface ResultStoreOptions {
 export class ResultStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
-  readonly #maxRetryRounds: number;
+  readonly #retry: RetryPolicy;
   readonly #writeParallelism: number;
-  readonly #retryBaseMs: number;
 
   constructor(options: ResultStoreOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
-    this.#maxRetryRounds = options.maxRetryRounds ?? 5;
+    this.#retry = options.retry ?? defaultRetryPolicy;
     this.#writeParallelism = options.writeParallelism ?? 25;
-    this.#retryBaseMs = options.retryBaseMs ?? 50;
   }
 
   /**
@@ -94,14 +90,13 @@ export class ResultStore {
         .slice(start, start + AwsLimits.dynamoBatchGetKeys)
         .map((id) => ({ id }));
       for (let round = 0; keys.length > 0; round++) {
-        if (round > this.#maxRetryRounds || options.signal?.aborted) {
+        if (round > this.#retry.retries || options.signal?.aborted) {
           unread.push(...keys.map((key) => String(key.id)));
           break;
         }
         try {
           if (round > 0) {
-            const wait = backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 });
-            await sleep(wait, options.signal);
+            await pause(this.#retry, round - 1, options.signal);
           }
           const response = await abortable(
             this.#client.send(
@@ -187,12 +182,11 @@ export class ResultStore {
     options: StoreCallOptions,
   ): Promise<void> {
     let pending: Record<string, unknown>[] = rows.map((row) => ({ PutRequest: { Item: row } }));
-    for (let round = 0; pending.length > 0 && round <= this.#maxRetryRounds; round++) {
+    for (let round = 0; pending.length > 0 && round <= this.#retry.retries; round++) {
       if (options.signal?.aborted) break;
       try {
         if (round > 0) {
-          const wait = backoffDelay(round - 1, { baseMs: this.#retryBaseMs, maxMs: 2_000 });
-          await sleep(wait, options.signal);
+          await pause(this.#retry, round - 1, options.signal);
         }
         const response = await abortable(
           this.#client.send(

@@ -4,7 +4,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { abortable } from '../common/abortable.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { pause, type RetryPolicy } from '../common/retryPolicy.js';
 
 /** One message of a SendMessageBatch call. */
 export interface BatchMessage {
@@ -16,12 +16,8 @@ export interface BatchMessage {
 
 /** Retry settings of {@link sendMessageBatchWithRetries}. */
 export interface BatchRetryOptions {
-  /** Rounds of retries after the first call. */
-  readonly maxRetryRounds: number;
-  /** First backoff delay, ms. */
-  readonly retryBaseMs: number;
-  /** Largest backoff delay, ms. */
-  readonly retryMaxMs: number;
+  /** Rounds after the first call (`retries`) and the delays between them. */
+  readonly retry: RetryPolicy;
   /** Stops retrying and aborts the call in flight; what is left counts as unsent. */
   readonly signal?: AbortSignal;
 }
@@ -43,18 +39,14 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
   let pending = [...messages];
   let reason = '';
   const { signal } = options;
-  for (let round = 0; pending.length > 0 && round <= options.maxRetryRounds; round++) {
+  for (let round = 0; pending.length > 0 && round <= options.retry.retries; round++) {
     if (signal?.aborted) {
       reason = 'out of time';
       break;
     }
     try {
       if (round > 0) {
-        const wait = backoffDelay(round - 1, {
-          baseMs: options.retryBaseMs,
-          maxMs: options.retryMaxMs,
-        });
-        await sleep(wait, signal);
+        await pause(options.retry, round - 1, signal);
       }
       const response = await abortable(
         client.send(

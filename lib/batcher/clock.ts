@@ -1,4 +1,4 @@
-import { sleep } from '../common/backoff.js';
+import { sleep } from '../common/retryPolicy.js';
 
 /**
  * Time as the pipeline reads it. Production uses the wall clock; tests inject a virtual

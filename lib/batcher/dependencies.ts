@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeadLetterPublisher } from '../aws/deadLetterPublisher.js';
 import { RequestQueue } from '../aws/requestQueue.js';
 import { ResultStore } from '../aws/resultStore.js';
+import { type RetryPolicy, retryPolicyOf } from '../common/retryPolicy.js';
 import { type Clock, systemClock } from './clock.js';
 import { getCodec } from './codecs/index.js';
 import type { BatcherConfig } from './config.js';
@@ -28,24 +29,22 @@ export interface BatcherDependencies {
 
 /**
  * The model invoker the config describes, calling the endpoint through `client`; tests may
- * inject the clock and the backoff jitter's randomness.
+ * inject the clock and the retry policy (its jitter's randomness).
  */
 export function createModelInvoker(
   config: BatcherConfig,
   client: Pick<SageMakerRuntimeClient, 'send'>,
   clock: Clock = systemClock,
-  random?: () => number,
+  retry: RetryPolicy = retryPolicyOf(config),
 ): ModelInvoker {
   return new ModelInvoker({
     clock,
-    ...(random ? { random } : {}),
+    retry,
     client,
     endpointName: config.endpointName,
     codec: getCodec(config.codec),
     parallelism: config.modelParallelism,
     callTimeoutMs: config.modelCallTimeoutMs,
-    retryBaseMs: config.retryBaseMs,
-    retryMaxMs: config.retryMaxMs,
   });
 }
 
@@ -62,12 +61,14 @@ export function createDependencies(
     marshallOptions: { removeUndefinedValues: true },
   });
   const sqs = new SQSClient({});
+  const retry = retryPolicyOf(config);
+  const runtime = new SageMakerRuntimeClient({ maxAttempts: 1 });
   return {
     config,
-    invoker: createModelInvoker(config, new SageMakerRuntimeClient({ maxAttempts: 1 })),
-    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName }),
-    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl }),
-    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl }),
+    invoker: createModelInvoker(config, runtime, systemClock, retry),
+    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
+    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
+    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
     ...telemetry,
   };
 }

@@ -3,8 +3,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ResultStore } from '../aws/resultStore.js';
 import { sendMessageBatchWithRetries } from '../aws/sendMessageBatch.js';
-import { sleep } from '../common/backoff.js';
 import { chunkBySize } from '../common/chunk.js';
+import { defaultRetryPolicy, sleep } from '../common/retryPolicy.js';
 import { AwsLimits } from '../contract/awsLimits.js';
 import { requestIdPattern } from '../contract/envelope.js';
 import type { ErrorInfo } from '../contract/errorCodes.js';
@@ -133,9 +133,7 @@ export class SagebatchClient {
       const sent = await Promise.all(
         wave.map((chunk) =>
           sendMessageBatchWithRetries(this.#options.sqs, this.#options.queueUrl, chunk, {
-            maxRetryRounds: this.#options.maxRetryRounds ?? 5,
-            retryBaseMs: 100,
-            retryMaxMs: 5_000,
+            retry: { ...defaultRetryPolicy, retries: this.#options.maxRetryRounds ?? 5 },
           }),
         ),
       );

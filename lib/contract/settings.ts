@@ -201,4 +201,6 @@ export const finalizerSettings = {
   resultsTableName: batcherSettings.resultsTableName,
   dlqUrl: batcherSettings.dlqUrl,
   resultTtlSeconds: batcherSettings.resultTtlSeconds,
+  retryBaseMs: batcherSettings.retryBaseMs,
+  retryMaxMs: batcherSettings.retryMaxMs,
 } as const;

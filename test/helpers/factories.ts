@@ -13,6 +13,7 @@ import { type Clock, systemClock } from '../../lib/batcher/clock.js';
 import { type BatcherConfig, loadConfig } from '../../lib/batcher/config.js';
 import { type BatcherDependencies, createModelInvoker } from '../../lib/batcher/dependencies.js';
 import type { DeliveredRecord } from '../../lib/batcher/records/readRecords.js';
+import { type RetryPolicy, retryPolicyOf } from '../../lib/common/retryPolicy.js';
 
 /** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
 export const offline = {
@@ -23,6 +24,9 @@ export const offline = {
 export const queueUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/requests';
 export const dlqUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/requests-dlq';
 export const tableName = 'results';
+
+/** A retry policy with millisecond delays, for adapters under test. */
+export const fastRetry: RetryPolicy = { retries: 5, baseMs: 1, maxMs: 2 };
 
 /** A valid config for tests, with overrides. */
 export function testConfig(overrides: Partial<Record<string, string>> = {}): BatcherConfig {
@@ -112,18 +116,23 @@ export function buildDependencies(
   });
   const sqs = new SQSClient(offline);
   const clock = options.clock ?? systemClock;
+  // One retry policy for every adapter, as in production (RETRY_* of the test config).
+  const retry = retryPolicyOf(config, {
+    wait: clock.sleep,
+    ...(options.random ? { random: options.random } : {}),
+  });
   const invoker = createModelInvoker(
     config,
     new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
     clock,
-    options.random,
+    retry,
   );
   return {
     config,
     invoker,
-    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retryBaseMs: 1 }),
-    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retryBaseMs: 1 }),
-    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl }),
+    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
+    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
+    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
     logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
     clock,

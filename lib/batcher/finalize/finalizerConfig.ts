@@ -6,6 +6,8 @@ export interface FinalizerConfig {
   readonly resultsTableName: string;
   readonly dlqUrl: string;
   readonly resultTtlSeconds: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
 }
 
 /**

@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { abortable } from '../../common/abortable.js';
-import { backoffDelay } from '../../common/backoff.js';
+import { type RetryPolicy, retryDelay } from '../../common/retryPolicy.js';
 import { ErrorCode, errorInfo } from '../../contract/errorCodes.js';
 import { type FailureKind, ModelCallError } from '../../contract/errors.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -70,12 +70,10 @@ export interface ModelInvokerOptions {
   readonly parallelism: number;
   /** Longest one call may take before it is aborted (and counted a model error), ms. */
   readonly callTimeoutMs: number;
-  readonly retryBaseMs: number;
-  readonly retryMaxMs: number;
+  /** Delays between tries of a busy endpoint (the invocation's budget bounds how many). */
+  readonly retry: RetryPolicy;
   /** Attempts at one batch that fails with model errors before it is split, default 2. */
   readonly modelErrorAttempts?: number;
-  /** Randomness for backoff jitter; injectable for tests. */
-  readonly random?: () => number;
   /** Time source; injectable for tests. */
   readonly clock?: Clock;
 }
@@ -133,7 +131,7 @@ const finalCode = {
  * @example
  * ```ts
  * const invoker = new ModelInvoker({ client, endpointName: 'my-ep', codec: getCodec('hf-inputs'),
- *   parallelism: 4, callTimeoutMs: 60_000, retryBaseMs: 100, retryMaxMs: 5_000 });
+ *   parallelism: 4, callTimeoutMs: 60_000, retry: defaultRetryPolicy });
  * const { outcomes } = await invoker.invoke(batches, { signal, deadline: Date.now() + 30_000 });
  * ```
  */
@@ -231,11 +229,7 @@ export class ModelInvoker {
 
   /** Waits before retry number `attempt`; false when the budget cannot cover the wait. */
   async #backoff(attempt: number, run: Run): Promise<boolean> {
-    const wait = backoffDelay(attempt, {
-      baseMs: this.#options.retryBaseMs,
-      maxMs: this.#options.retryMaxMs,
-      random: this.#options.random,
-    });
+    const wait = retryDelay(this.#options.retry, attempt);
     const { signal, deadline } = run.budget;
     if (signal.aborted || run.systemic || this.#clock.now() + wait >= deadline) return false;
     try {

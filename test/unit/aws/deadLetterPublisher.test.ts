@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DeadLetter, DeadLetterPublisher } from '../../../lib/aws/deadLetterPublisher.js';
-import { dlqUrl, offline } from '../../helpers/factories.js';
+import { dlqUrl, fastRetry, offline } from '../../helpers/factories.js';
 import { fakeQueue } from '../../helpers/fakes.js';
 
 const letter = (n: number, body = `{"input":${n}}`): DeadLetter => ({
@@ -13,7 +13,7 @@ const letter = (n: number, body = `{"input":${n}}`): DeadLetter => ({
 });
 
 const publisher = () =>
-  new DeadLetterPublisher({ client: new SQSClient(offline), queueUrl: dlqUrl, retryBaseMs: 1 });
+  new DeadLetterPublisher({ client: new SQSClient(offline), queueUrl: dlqUrl, retry: fastRetry });
 
 describe('DeadLetterPublisher', () => {
   let queue: ReturnType<typeof fakeQueue>;

@@ -3,14 +3,14 @@ import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/li
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultStore } from '../../../lib/aws/resultStore.js';
 import type { ResultRow } from '../../../lib/contract/resultRow.js';
-import { offline } from '../../helpers/factories.js';
+import { fastRetry, offline } from '../../helpers/factories.js';
 import { fakeTable } from '../../helpers/fakes.js';
 
 const store = () =>
   new ResultStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
     tableName: 't',
-    retryBaseMs: 1,
+    retry: fastRetry,
   });
 
 const row = (id: string, status: ResultRow['status']): ResultRow & Record<string, unknown> => ({

@@ -11,7 +11,7 @@ import { classifyModelError } from '../../../lib/batcher/invoke/classifyModelErr
 import { ModelInvoker } from '../../../lib/batcher/invoke/modelInvoker.js';
 import { fnv1a32 } from '../../../lib/dev/endpointEmulator/builtinModels.js';
 import { EndpointEmulator } from '../../../lib/dev/endpointEmulator/EndpointEmulator.js';
-import { offline } from '../../helpers/factories.js';
+import { fastRetry, offline } from '../../helpers/factories.js';
 
 /** The text-stats model, written again from its definition. */
 const expected = (input: unknown) => {
@@ -42,8 +42,7 @@ const invoker = (codec: CodecName = 'json-instances') =>
     codec: getCodec(codec),
     parallelism: 2,
     callTimeoutMs: 5_000,
-    retryBaseMs: 1,
-    retryMaxMs: 2,
+    retry: fastRetry,
   });
 const items = (inputs: unknown[]) => inputs.map((input) => ({ inputJson: JSON.stringify(input) }));
 const budget = () => ({ signal: new AbortController().signal, deadline: Date.now() + 10_000 });
@@ -145,8 +144,7 @@ describe('EndpointEmulator', () => {
       codec: getCodec('json-instances'),
       parallelism: 2,
       callTimeoutMs: 200,
-      retryBaseMs: 1,
-      retryMaxMs: 2,
+      retry: fastRetry,
     });
     const { outcomes } = await slow.invoke([items(['a', 'b', 'c', 'd', 'e'])], budget());
     expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);

@@ -8,7 +8,7 @@ import {
   finalizeUnprocessed,
   type UnprocessedMessage,
 } from '../../../../lib/batcher/finalize/finalizeUnprocessed.js';
-import { dlqUrl, offline } from '../../../helpers/factories.js';
+import { dlqUrl, fastRetry, offline } from '../../../helpers/factories.js';
 import { fakeQueue, fakeTable } from '../../../helpers/fakes.js';
 
 let table: ReturnType<typeof fakeTable>;
@@ -22,12 +22,12 @@ const sinks = () => ({
   store: new ResultStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
     tableName: 't',
-    retryBaseMs: 1,
+    retry: fastRetry,
   }),
   deadLetters: new DeadLetterPublisher({
     client: new SQSClient(offline),
     queueUrl: dlqUrl,
-    retryBaseMs: 1,
+    retry: fastRetry,
   }),
   resultTtlSeconds: 60,
   now: 1_000_000,

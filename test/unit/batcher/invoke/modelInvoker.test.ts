@@ -2,7 +2,7 @@ import { SageMakerRuntimeClient, ValidationError } from '@aws-sdk/client-sagemak
 import { afterEach, describe, expect, it } from 'vitest';
 import { getCodec } from '../../../../lib/batcher/codecs/index.js';
 import { ModelInvoker } from '../../../../lib/batcher/invoke/modelInvoker.js';
-import { offline } from '../../../helpers/factories.js';
+import { fastRetry, offline } from '../../../helpers/factories.js';
 import { fakeModel, modelOutput } from '../../../helpers/fakes.js';
 import { virtualClock } from '../../../helpers/virtualClock.js';
 
@@ -16,8 +16,7 @@ function invoker(parallelism = 4) {
     codec: getCodec('json-instances'),
     parallelism,
     callTimeoutMs: 5_000,
-    retryBaseMs: 1,
-    retryMaxMs: 4,
+    retry: fastRetry,
   });
 }
 
@@ -151,8 +150,7 @@ describe('ModelInvoker', () => {
       codec: getCodec('json-instances'),
       parallelism: 4,
       callTimeoutMs: 20,
-      retryBaseMs: 1,
-      retryMaxMs: 2,
+      retry: fastRetry,
     });
     const { outcomes, calls } = await slow.invoke([items(16)], budget());
     expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
@@ -194,9 +192,7 @@ describe('ModelInvoker', () => {
       codec: getCodec('json-instances'),
       parallelism: 1,
       callTimeoutMs: 5_000,
-      retryBaseMs: 100,
-      retryMaxMs: 100,
-      random: () => 0.99,
+      retry: { retries: 5, baseMs: 100, maxMs: 100, random: () => 0.99 },
       clock,
     });
     const batch = [

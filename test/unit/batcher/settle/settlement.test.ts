@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemOutcome } from '../../../../lib/batcher/invoke/modelInvoker.js';
-import {
-  maxOutputBytes,
-  settle,
-} from '../../../../lib/batcher/settle/settlement.js';
+import { maxOutputBytes, settle } from '../../../../lib/batcher/settle/settlement.js';
 import type { EnvelopeResult } from '../../../../lib/contract/envelope.js';
 import { redeliveryDelaySeconds } from '../../../../lib/contract/redeliveryBackoff.js';
 import { deliveredRecord } from '../../../helpers/factories.js';
