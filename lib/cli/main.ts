@@ -74,7 +74,7 @@ program
     '--endpoint-name <name...>',
     'serve only these endpoint names; others get a ValidationError "not found"',
   )
-  .option('--transient-rate <rate>', 'share of calls failing with 503', number, 0)
+  .option('--unavailable-rate <rate>', 'share of calls failing with 503', number, 0)
   .option('--latency-base-ms <ms>', 'simulated time per call', number, 0)
   .option('--latency-per-item-ms <ms>', 'simulated time per item', number, 0)
   .action(async (o) => {
@@ -89,7 +89,7 @@ program
         poisonStatus: o.poisonStatus,
         hangAboveItems: o.hangAboveItems,
         endpointNames: o.endpointName,
-        transientRate: o.transientRate,
+        unavailableRate: o.unavailableRate,
         latencyBaseMs: o.latencyBaseMs,
         latencyPerItemMs: o.latencyPerItemMs,
       },

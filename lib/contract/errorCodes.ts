@@ -11,7 +11,7 @@ export const ErrorCode = {
   MODEL_REJECTED: 'MODEL_REJECTED',
   /** The model's answer for this item alone could not be decoded or had the wrong item count. */
   MODEL_BAD_RESPONSE: 'MODEL_BAD_RESPONSE',
-  /** Transient failures persisted until the last delivery the queue allows. */
+  /** The endpoint stayed unavailable (MODEL_UNAVAILABLE) up to the last delivery the queue allows. */
   RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
   /**
    * The model failed on this item alone with a server error (5xx ModelError or repeated
@@ -25,7 +25,7 @@ export const ErrorCode = {
    * or kept failing to record it on every allowed delivery); written by the finalizer.
    */
   UNPROCESSED: 'UNPROCESSED',
-  /** Not final: on a RETRYING row, the model failed transiently and the request will be retried. */
+  /** Not final: on a RETRYING row, the endpoint was unavailable and the request will be retried. */
   MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
   /**
    * Not final: on a RETRYING row, the endpoint refused every call for a reason no retry of

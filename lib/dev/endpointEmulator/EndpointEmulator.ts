@@ -19,7 +19,7 @@ export interface EndpointEmulatorOptions {
   /** Model calls served at once, like model workers on one instance. @default 1 */
   readonly concurrency?: number;
   readonly faults?: FaultsInput;
-  /** Randomness of `transientRate`; injectable for tests. */
+  /** Randomness of `unavailableRate`; injectable for tests. */
   readonly random?: () => number;
 }
 
@@ -27,11 +27,11 @@ export interface EndpointEmulatorOptions {
 export interface EndpointStats {
   /** InvokeEndpoint requests received, failed ones included. */
   calls: number;
-  /** Items in calls the model computed (transient failures excluded). */
+  /** Items in calls the model computed (calls failed as unavailable excluded). */
   items: number;
   /** Calls answered with outputs. */
   succeeded: number;
-  transientErrors: number;
+  unavailableErrors: number;
   modelErrors: number;
   /** Calls refused because the endpoint name is not one of `endpointNames`. */
   refused: number;
@@ -47,7 +47,7 @@ const emptyStats = (): EndpointStats => ({
   calls: 0,
   items: 0,
   succeeded: 0,
-  transientErrors: 0,
+  unavailableErrors: 0,
   modelErrors: 0,
   refused: 0,
   hung: 0,
@@ -151,7 +151,7 @@ export class EndpointEmulator {
     return structuredClone(this.#stats);
   }
 
-  /** Zeroes the counters (and the `transientFirstCalls` count). */
+  /** Zeroes the counters (and the `unavailableFirstCalls` count). */
   reset(): void {
     this.#stats = emptyStats();
   }
@@ -224,11 +224,11 @@ export class EndpointEmulator {
     }
     const random = this.#options.random ?? Math.random;
     if (
-      stats.calls <= faults.transientFirstCalls ||
-      (faults.transientRate > 0 && random() < faults.transientRate)
+      stats.calls <= faults.unavailableFirstCalls ||
+      (faults.unavailableRate > 0 && random() < faults.unavailableRate)
     ) {
-      stats.transientErrors += 1;
-      if (faults.transientStatus === 429) {
+      stats.unavailableErrors += 1;
+      if (faults.unavailableStatus === 429) {
         return sendError(response, 429, 'ModelNotReadyException', {
           message: 'Model is not ready (injected fault)',
         });
@@ -327,9 +327,9 @@ export class EndpointEmulator {
   }
 
   #modelError(response: ServerResponse, originalStatus: number, originalMessage: string): void {
-    const transient = originalStatus === 429 || originalStatus >= 500;
+    const serverSide = originalStatus === 429 || originalStatus >= 500;
     sendError(response, 424, 'ModelError', {
-      Message: `Received ${transient ? 'server' : 'client'} error (${originalStatus}) from primary with message "${originalMessage}".`,
+      Message: `Received ${serverSide ? 'server' : 'client'} error (${originalStatus}) from primary with message "${originalMessage}".`,
       OriginalStatusCode: originalStatus,
       OriginalMessage: originalMessage,
       LogStreamArn: 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/local',

@@ -2,12 +2,12 @@ import { z } from 'zod';
 
 /** Faults the local endpoint emulator injects; set them at start or with `PUT /_emulator/faults`. */
 export const faultsSchema = z.strictObject({
-  /** Fail this many calls (counted from the last reset) with `transientStatus`. */
-  transientFirstCalls: z.number().int().min(0).default(0),
-  /** Fail this share of calls (0-1) with `transientStatus`; 1 makes the endpoint permanently unavailable. */
-  transientRate: z.number().min(0).max(1).default(0),
+  /** Fail this many calls (counted from the last reset) with `unavailableStatus`. */
+  unavailableFirstCalls: z.number().int().min(0).default(0),
+  /** Fail this share of calls (0-1) with `unavailableStatus`; 1 makes the endpoint permanently unavailable. */
+  unavailableRate: z.number().min(0).max(1).default(0),
   /** 503 ServiceUnavailable or 429 ModelNotReadyException. */
-  transientStatus: z.union([z.literal(503), z.literal(429)]).default(503),
+  unavailableStatus: z.union([z.literal(503), z.literal(429)]).default(503),
   /**
    * A batch holding an item whose JSON text contains this marker fails as a whole with a
    * ModelError carrying `poisonStatus`, as a real container failing on one bad input does.

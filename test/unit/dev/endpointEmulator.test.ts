@@ -166,7 +166,7 @@ describe('EndpointEmulator', () => {
     [503, 'ServiceUnavailable'],
     [429, 'ModelNotReadyException'],
   ] as const)('fails the first calls with %i %s, then answers', async (status, name) => {
-    emulator.setFaults({ transientFirstCalls: 2, transientStatus: status });
+    emulator.setFaults({ unavailableFirstCalls: 2, unavailableStatus: status });
     const send = () =>
       client.send(
         new InvokeEndpointCommand({
@@ -181,7 +181,7 @@ describe('EndpointEmulator', () => {
       expect(classifyModelError(error).kind).toBe('unavailable');
     }
     await expect(send()).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
-    expect(emulator.stats()).toMatchObject({ calls: 3, transientErrors: 2, succeeded: 1 });
+    expect(emulator.stats()).toMatchObject({ calls: 3, unavailableErrors: 2, succeeded: 1 });
   });
 
   it('answers with one output too few when asked to, which the codec rejects', async () => {
@@ -196,7 +196,7 @@ describe('EndpointEmulator', () => {
   it('takes fault settings and reports stats over its control routes', async () => {
     const put = await fetch(`${emulator.url}/_emulator/faults`, {
       method: 'PUT',
-      body: JSON.stringify({ transientRate: 1 }),
+      body: JSON.stringify({ unavailableRate: 1 }),
     });
     expect(put.status).toBe(200);
     await invoker().invoke([items([1])], {
@@ -205,13 +205,13 @@ describe('EndpointEmulator', () => {
     });
     const stats = (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as {
       calls: number;
-      transientErrors: number;
+      unavailableErrors: number;
     };
     expect(stats.calls).toBeGreaterThan(0);
-    expect(stats.transientErrors).toBe(stats.calls);
+    expect(stats.unavailableErrors).toBe(stats.calls);
     const bad = await fetch(`${emulator.url}/_emulator/faults`, {
       method: 'PUT',
-      body: JSON.stringify({ transientRate: 2 }),
+      body: JSON.stringify({ unavailableRate: 2 }),
     });
     expect(bad.status).toBe(400);
   });

@@ -73,14 +73,14 @@ describe('ModelInvoker', () => {
   });
 
   it('retries an unavailable endpoint and then succeeds', async () => {
-    model = fakeModel({ transientCalls: (n) => n <= 2 });
+    model = fakeModel({ unavailableCalls: (n) => n <= 2 });
     const { outcomes, calls } = await invoker().invoke([items(4)], budget());
     expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
     expect(calls.map((c) => c.result)).toEqual(['unavailable', 'unavailable', 'ok']);
   });
 
   it('gives up on unavailable errors when the budget is spent, leaving the items for later', async () => {
-    model = fakeModel({ transientCalls: () => true });
+    model = fakeModel({ unavailableCalls: () => true });
     const { outcomes } = await invoker().invoke([items(3)], budget(30));
     expect(outcomes[0]).toEqual(
       items(3).map(() => ({
@@ -185,7 +185,7 @@ describe('ModelInvoker', () => {
 
   it('re-checks deadlines before every attempt: an item that expires while retrying is not sent again', async () => {
     const clock = virtualClock();
-    model = fakeModel({ transientCalls: (n) => n <= 3 });
+    model = fakeModel({ unavailableCalls: (n) => n <= 3 });
     const timed = new ModelInvoker({
       client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
       endpointName: 'ep',

@@ -95,16 +95,16 @@ describe('batcher handler', () => {
     expect(dlq.messages[0]!.attributes['sagebatch.errorCode']).toBe('EXPIRED');
   });
 
-  it('retries a transient model error within the invocation and then succeeds', async () => {
-    setup({ model: { transientCalls: (n) => n === 1 } });
+  it('retries an unavailable endpoint within the invocation and then succeeds', async () => {
+    setup({ model: { unavailableCalls: (n) => n === 1 } });
     const response = await buildHandler()(sqsEvent(requests(5)), lambdaContext());
     expect(response.batchItemFailures).toEqual([]);
     expect(model.calls).toHaveLength(2);
     expect([...table.rows.values()].every((row) => row.status === 'SUCCEEDED')).toBe(true);
   });
 
-  it('reports transient failures past the time budget in batchItemFailures with RETRYING rows', async () => {
-    setup({ model: { transientCalls: () => true } });
+  it('reports unavailable-endpoint failures past the time budget in batchItemFailures with RETRYING rows', async () => {
+    setup({ model: { unavailableCalls: () => true } });
     const records = requests(3);
     const response = await buildHandler()(sqsEvent(records), lambdaContext(1_050));
     expect(failedIds(response)).toEqual(records.map((r) => r.messageId));
@@ -116,8 +116,8 @@ describe('batcher handler', () => {
     expect(dlq.messages).toEqual([]);
   });
 
-  it('turns transient failures on the last delivery into RETRIES_EXHAUSTED, acknowledged', async () => {
-    setup({ model: { transientCalls: () => true } });
+  it('turns unavailable-endpoint failures on the last delivery into RETRIES_EXHAUSTED, acknowledged', async () => {
+    setup({ model: { unavailableCalls: () => true } });
     const last = sqsRecord({ id: 'last', input: 1 }, { receiveCount: 5 });
     const earlier = sqsRecord({ id: 'earlier', input: 2 }, { receiveCount: 4 });
     const response = await buildHandler()(sqsEvent([last, earlier]), lambdaContext(1_050));

@@ -138,7 +138,7 @@ describe('the save phase', () => {
   });
 
   it('hides records left for redelivery for a backoff by receive count, not a whole visibility timeout', async () => {
-    setup({ model: { transientCalls: () => true } });
+    setup({ model: { unavailableCalls: () => true } });
     const records = [
       sqsRecord({ id: 'a', input: 1 }, { receiveCount: 1 }),
       sqsRecord({ id: 'b', input: 2 }, { receiveCount: 3 }),
@@ -205,7 +205,7 @@ describe('an id repeated in one delivery', () => {
 
 describe('deadlines', () => {
   it('a request whose deadline passes while the endpoint is unavailable ends EXPIRED, not RETRYING', async () => {
-    setup({ model: { transientCalls: () => true } });
+    setup({ model: { unavailableCalls: () => true } });
     const clock = virtualClock(Date.now());
     const config = testConfig({ RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000' });
     const deps = buildDependencies(config, { clock });
