@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, type ErrorInfo, errorInfo } from './errorCodes.js';
 import { rawMember } from './jsonText.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwsLimits } from './awsLimits.js';
 
 /** The names accepted by the `CODEC` setting: the batcher's built-in codecs. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Faults the local endpoint emulator injects; set them at start or with `PUT /_emulator/faults`. */
 export const faultsSchema = z.strictObject({
