@@ -320,7 +320,6 @@ export class BatchingPipeline extends Construct {
       [batcherSettings.endpointName.env]: endpointName,
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
-      NODE_OPTIONS: '--enable-source-maps',
       ...(props.localSageMakerRuntimeUrl
         ? { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: props.localSageMakerRuntimeUrl }
         : {}),

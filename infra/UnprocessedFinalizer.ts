@@ -81,7 +81,6 @@ export class UnprocessedFinalizer extends Construct {
         [finalizerSettings.resultTtlSeconds.env]: String(props.resultTtl.toSeconds()),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
-        NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: functionBundling,
     });
