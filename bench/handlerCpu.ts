@@ -14,11 +14,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createHandler } from '../functions/batcher/handler.js';
-import { loadConfig } from '../lib/config.js';
-import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
-import { createModelInvoker } from '../lib/dependencies.js';
-import { RequestQueue } from '../lib/requestQueue.js';
-import { ResultStore } from '../lib/resultStore.js';
+import { DeadLetterPublisher } from '../lib/aws/deadLetterPublisher.js';
+import { RequestQueue } from '../lib/aws/requestQueue.js';
+import { ResultStore } from '../lib/aws/resultStore.js';
+import { loadConfig } from '../lib/batcher/config.js';
+import { createModelInvoker } from '../lib/batcher/dependencies.js';
 
 const recordCount = 10_000;
 const rounds = 7;

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolveResources } from '../lib/cli/resources.js';
-import { deployLocal, destroyLocal } from '../lib/local/cdkLocal.js';
-import { SagebatchClient } from '../lib/producer.js';
+import { SagebatchClient } from '../lib/client/index.js';
+import { deployLocal, destroyLocal } from '../lib/dev/cdkLocal.js';
 
 /**
  * Enqueue-to-result latency of requests sent at a steady rate through the deployed stack,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fnv1a32 } from '../lib/localEndpoint/builtinModels.js';
+import { fnv1a32 } from '../lib/dev/endpointEmulator/builtinModels.js';
 
 /** Token counters of a model server, as bench/model_server.py reports them at `GET /stats`. */
 export interface TokenStats {

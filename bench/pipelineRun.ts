@@ -5,12 +5,12 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Context, SQSEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { createHandler } from '../functions/batcher/handler.js';
-import { loadConfig } from '../lib/config.js';
-import { DeadLetterPublisher } from '../lib/deadLetterPublisher.js';
-import { createModelInvoker } from '../lib/dependencies.js';
-import type { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
-import { RequestQueue } from '../lib/requestQueue.js';
-import { ResultStore } from '../lib/resultStore.js';
+import { DeadLetterPublisher } from '../lib/aws/deadLetterPublisher.js';
+import { RequestQueue } from '../lib/aws/requestQueue.js';
+import { ResultStore } from '../lib/aws/resultStore.js';
+import { loadConfig } from '../lib/batcher/config.js';
+import { createModelInvoker } from '../lib/batcher/dependencies.js';
+import type { EndpointEmulator } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { type AwsUsage, fakeAws } from './fakeAws.js';
 
 /** One way of running the pipeline over the same inputs. */

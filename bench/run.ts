@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
+import { EndpointEmulator } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { costChart, curveChart } from './charts.js';
 import { corpus } from './corpus.js';
 import { measureEncodings } from './encodings.js';

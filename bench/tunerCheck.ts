@@ -1,8 +1,8 @@
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { EndpointEmulator } from '../lib/localEndpoint/EndpointEmulator.js';
-import { estimateTokens } from '../lib/tokenEstimate.js';
-import { endpointInvoker } from '../lib/tuner/endpointInvoker.js';
-import { type TuneReport, tune } from '../lib/tuner/tune.js';
+import { estimateTokens } from '../lib/batcher/plan/tokenEstimate.js';
+import { endpointInvoker } from '../lib/cli/tuner/endpointInvoker.js';
+import { type TuneReport, tune } from '../lib/cli/tuner/tune.js';
+import type { EndpointEmulator } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { type RoundRatio, roundRatio } from './packingRun.js';
 import { runPipeline } from './pipelineRun.js';
 

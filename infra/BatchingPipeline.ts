@@ -10,8 +10,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { batcherSettings, type PropSettings } from '../lib/config.js';
-import { metricsNamespace } from '../lib/metricNames.js';
+import { metricsNamespace } from '../lib/contract/metricNames.js';
+import { batcherSettings, type PropSettings } from '../lib/contract/settings.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
@@ -30,7 +30,7 @@ import {
  * Properties of a {@link BatchingPipeline}. Exactly one of `endpointName` and `model` is
  * required. The batcher's own settings (`codec`, `modelBatchMaxItems`, `modelBatchMaxBytes`,
  * `modelParallelism`, `maxInputBytes`, `maxReceiveCount`, `modelCallTimeoutMs`) come from
- * lib/config.ts, which defines their ranges and defaults once for synth and cold start.
+ * lib/contract/settings.ts, which defines their ranges and defaults once for synth and cold start.
  */
 export interface BatchingPipelineProps extends PropSettings {
   /**
@@ -320,7 +320,6 @@ export class BatchingPipeline extends Construct {
       [batcherSettings.endpointName.env]: endpointName,
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
-      NODE_OPTIONS: '--enable-source-maps',
       ...(props.localSageMakerRuntimeUrl
         ? { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: props.localSageMakerRuntimeUrl }
         : {}),

@@ -10,7 +10,7 @@ import {
   type MetricNameValue,
   metricsNamespace,
   serviceDimension,
-} from '../lib/metricNames.js';
+} from '../lib/contract/metricNames.js';
 
 /** The created endpoint whose own metrics are watched. */
 export interface WatchedEndpoint {

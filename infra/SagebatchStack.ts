@@ -4,18 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { StackOutput } from '../lib/contract/stackOutputs.js';
 import { BatchingPipeline, type BatchingPipelineProps } from './BatchingPipeline.js';
 
-/** Names of the stack outputs the CLI, the demo and the tests read. */
-export const StackOutput = {
-  queueUrl: 'RequestQueueUrl',
-  dlqUrl: 'DlqUrl',
-  tableName: 'ResultsTableName',
-  functionName: 'FunctionName',
-  endpointName: 'EndpointName',
-  alarms: 'Alarms',
-  dashboard: 'DashboardName',
-} as const;
+export { StackOutput } from '../lib/contract/stackOutputs.js';
 
 /** Where the stack's alarms notify: a new topic with an e-mail subscription, or a topic of yours. */
 export interface AlarmDestination {

@@ -8,8 +8,8 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { finalizerSettings } from '../lib/finalizerConfig.js';
-import { metricsNamespace } from '../lib/metricNames.js';
+import { metricsNamespace } from '../lib/contract/metricNames.js';
+import { finalizerSettings } from '../lib/contract/settings.js';
 import { functionBundling } from './functionBundling.js';
 import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 
@@ -81,7 +81,6 @@ export class UnprocessedFinalizer extends Construct {
         [finalizerSettings.resultTtlSeconds.env]: String(props.resultTtl.toSeconds()),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
-        NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: functionBundling,
     });

@@ -1,13 +1,13 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { totalRedeliveryDelaySeconds } from '../lib/contract/redeliveryBackoff.js';
 import {
   type BatcherConfig,
   checkSettings,
   type PropSettingKey,
   type PropSettings,
   propSettingKeys,
-} from '../lib/config.js';
-import { totalRedeliveryDelaySeconds } from '../lib/redeliveryBackoff.js';
+} from '../lib/contract/settings.js';
 
 /** The resolved infrastructure settings {@link validatePipelineProps} checks. */
 export interface PipelineLimitsInput {
@@ -111,7 +111,7 @@ export const defaultVisibilityTimeout = (timeout: Duration, window: Duration) =>
  * How old a request can get while the pipeline works as designed, in seconds: a request
  * handed back for redelivery on every delivery but its last is delivered maxReceiveCount
  * times, each gathered for up to the window and processed for up to the timeout, and
- * waits the redelivery backoff (lib/redeliveryBackoff.ts, applied by the batcher with
+ * waits the redelivery backoff (lib/contract/redeliveryBackoff.ts, applied by the batcher with
  * ChangeMessageVisibility) between deliveries. One metric period (60 s) is added for the
  * alarm's granularity. Older than that, requests are stuck: the batcher is failing as a
  * whole (then the queue's visibility timeout, not the backoff, spaces deliveries) or

@@ -12,10 +12,10 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/cli
 import { Command } from 'commander';
 import { progressBar } from '../lib/cli/progress.js';
 import { resolveResources } from '../lib/cli/resources.js';
-import { deployLocal, destroyLocal } from '../lib/local/cdkLocal.js';
-import { localEndpointHosts, localEndpointPort, localEnvPrefix } from '../lib/local/localAws.js';
-import type { EndpointStats } from '../lib/localEndpoint/EndpointEmulator.js';
-import { SagebatchClient } from '../lib/producer.js';
+import { SagebatchClient } from '../lib/client/index.js';
+import { deployLocal, destroyLocal } from '../lib/dev/cdkLocal.js';
+import type { EndpointStats } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
+import { localEndpointHosts, localEndpointPort, localEnvPrefix } from '../lib/dev/localAws.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const state = `${root}.sagebatch`;

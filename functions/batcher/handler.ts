@@ -1,22 +1,20 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { systemClock } from '../../lib/clock.js';
-import { getCodec } from '../../lib/codecs/index.js';
-import { loadConfig } from '../../lib/config.js';
-import { type BatcherDependencies, createDependencies } from '../../lib/dependencies.js';
-import { primaryRecords } from '../../lib/duplicates.js';
-import { parseEnvelope, requestIdPattern } from '../../lib/envelope.js';
-import { UnexpectedEventError } from '../../lib/errors.js';
-import { FirstErrors } from '../../lib/firstErrors.js';
-import { persistOutcomes } from '../../lib/persistOutcomes.js';
-import { planBatches } from '../../lib/planner.js';
-import { reportAllFailedOnError } from '../../lib/reportAllFailedOnError.js';
-import { RequeueAttribute } from '../../lib/requestQueue.js';
-import { type DeliveredRecord, outcomesById, settle } from '../../lib/settlement.js';
-import { createTelemetry, recordInvocationMetrics } from '../../lib/telemetry.js';
-import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/timeBudget.js';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { systemClock } from '../../lib/batcher/clock.js';
+import { getCodec } from '../../lib/batcher/codecs/index.js';
+import { loadConfig } from '../../lib/batcher/config.js';
+import { type BatcherDependencies, createDependencies } from '../../lib/batcher/dependencies.js';
+import { FirstErrors } from '../../lib/batcher/firstErrors.js';
+import { persistOutcomes } from '../../lib/batcher/persist/persistOutcomes.js';
+import { planBatches } from '../../lib/batcher/plan/planner.js';
+import { deliveredRecord, readRecords } from '../../lib/batcher/records/readRecords.js';
+import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
+import { outcomesById, settle } from '../../lib/batcher/settle/settlement.js';
+import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
+import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/batcher/timeBudget.js';
+import { UnexpectedEventError } from '../../lib/contract/errors.js';
 
 /**
  * How long before the function's timeout middy aborts the handler's signal. The save
@@ -25,23 +23,6 @@ import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/timeBudget.js
  */
 export const abortEarlyMs = 500;
 const saveMarginMs = 100;
-
-function delivered(record: SQSRecord, now: number): DeliveredRecord {
-  // A requeued copy carries its request id and first enqueue time as attributes.
-  const requestId = record.messageAttributes?.[RequeueAttribute.requestId]?.stringValue;
-  const firstEnqueued = Number(
-    record.messageAttributes?.[RequeueAttribute.enqueuedAt]?.stringValue,
-  );
-  return {
-    messageId: record.messageId,
-    receiptHandle: record.receiptHandle,
-    body: record.body,
-    receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-    enqueuedAt: firstEnqueued || Number(record.attributes.SentTimestamp) || now,
-    fallbackId:
-      requestId !== undefined && requestIdPattern.test(requestId) ? requestId : record.messageId,
-  };
-}
 
 /** Guards the event's shape before touching it: a wiring mistake must fail loudly. */
 function assertSqsEvent(event: unknown): asserts event is SQSEvent {
@@ -81,7 +62,7 @@ export function createHandler(
     const codec = getCodec(config.codec);
     const errors = new FirstErrors();
     const now = clock.now();
-    const records = event.Records.map((record) => delivered(record, now));
+    const records = event.Records.map((record) => deliveredRecord(record, now));
     const budget = timeBudget(
       context.getRemainingTimeInMillis(),
       saveReserveMs(config.timeReserveMs, records.length),
@@ -89,13 +70,13 @@ export function createHandler(
       now,
     );
 
-    // 1. Parse and validate every record (invalid and expired ones fail without a model call);
-    //    records repeating an id in this delivery share the fate of its first valid record.
-    const envelopes = records.map((r) =>
-      parseEnvelope(r.body, r.fallbackId, { maxInputBytes: config.maxInputBytes, now }),
+    // 1. Parse and validate every record (invalid, too large and expired ones fail without a
+    //    model call); records repeating an id in this delivery share one record's fate.
+    const { envelopes, primaryOf, requests } = readRecords(
+      records,
+      { maxInputBytes: config.maxInputBytes, modelBatchMaxBytes: config.modelBatchMaxBytes, codec },
+      now,
     );
-    const primaryOf = primaryRecords(envelopes);
-    const requests = envelopes.flatMap((e, i) => (e.ok && primaryOf[i] === i ? [e.request] : []));
 
     // 2. Skip ids that already SUCCEEDED: a duplicate delivery costs no model call.
     const { succeeded, unread } = await store.findSucceeded(
@@ -116,7 +97,7 @@ export function createHandler(
     // 4. Invoke the endpoint: bounded parallel, retried in budget, poison items split out,
     //    no further call once the endpoint refuses calls for its configuration.
     const { outcomes, calls, systemic } = await invoker.invoke(plan.batches, budget);
-    const byId = outcomesById(plan, outcomes, config.modelBatchMaxBytes);
+    const byId = outcomesById(plan, outcomes);
 
     // 5. Settle each record and make its outcome durable: rows, then DLQ messages.
     const settledAt = clock.now();

@@ -6,14 +6,21 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
-import { type FinalizerConfig, loadFinalizerConfig } from '../../lib/finalizerConfig.js';
-import { finalizeUnprocessed, type UnprocessedMessage } from '../../lib/finalizeUnprocessed.js';
-import { MetricName } from '../../lib/metricNames.js';
-import { reportAllFailedOnError } from '../../lib/reportAllFailedOnError.js';
-import { RequeueAttribute } from '../../lib/requestQueue.js';
-import { ResultStore } from '../../lib/resultStore.js';
-import { createTelemetry } from '../../lib/telemetry.js';
+import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
+import { ResultStore } from '../../lib/aws/resultStore.js';
+import {
+  type FinalizerConfig,
+  loadFinalizerConfig,
+} from '../../lib/batcher/finalize/finalizerConfig.js';
+import {
+  finalizeUnprocessed,
+  type UnprocessedMessage,
+} from '../../lib/batcher/finalize/finalizeUnprocessed.js';
+import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
+import { createTelemetry } from '../../lib/batcher/telemetry.js';
+import { retryPolicyOf } from '../../lib/common/retryPolicy.js';
+import { RequeueAttribute } from '../../lib/contract/messageAttributes.js';
+import { MetricName } from '../../lib/contract/metricNames.js';
 
 /** What the finalizer uses, built once per execution environment. */
 export interface FinalizerDependencies {
@@ -82,6 +89,7 @@ let resolved: FinalizerDependencies | undefined;
 export const handler = createFinalizer(() => {
   if (resolved) return resolved;
   const config = loadFinalizerConfig(process.env);
+  const retry = retryPolicyOf(config);
   resolved = {
     config,
     store: new ResultStore({
@@ -89,8 +97,13 @@ export const handler = createFinalizer(() => {
         marshallOptions: { removeUndefinedValues: true },
       }),
       tableName: config.resultsTableName,
+      retry,
     }),
-    deadLetters: new DeadLetterPublisher({ client: new SQSClient({}), queueUrl: config.dlqUrl }),
+    deadLetters: new DeadLetterPublisher({
+      client: new SQSClient({}),
+      queueUrl: config.dlqUrl,
+      retry,
+    }),
   };
   return resolved;
 }, telemetry);

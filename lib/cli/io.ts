@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { SagebatchError } from '../errors.js';
-import type { RequestResult, SubmitRequest } from '../producer.js';
+import type { RequestResult, SubmitRequest } from '../client/index.js';
+import { SagebatchError } from '../contract/errors.js';
 
 /** Reads non-empty lines from a file, or from stdin when no file is given or it is `-`. */
 export async function readLines(file: string | undefined): Promise<string[]> {

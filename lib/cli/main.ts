@@ -7,11 +7,10 @@
 import { writeFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readDeadLetters, redriveDeadLetters } from '../deadLetters.js';
-import { localEndpointPort } from '../local/localAws.js';
-import { builtinModels } from '../localEndpoint/builtinModels.js';
-import { EndpointEmulator } from '../localEndpoint/EndpointEmulator.js';
-import { SagebatchClient } from '../producer.js';
+import { readDeadLetters, redriveDeadLetters, SagebatchClient } from '../client/index.js';
+import { builtinModels } from '../dev/endpointEmulator/builtinModels.js';
+import { EndpointEmulator } from '../dev/endpointEmulator/EndpointEmulator.js';
+import { localEndpointPort } from '../dev/localAws.js';
 import { formatResults, parseRequests, readLines } from './io.js';
 import { progressBar } from './progress.js';
 import { type ResourceOptions, resolveResources } from './resources.js';
@@ -75,7 +74,7 @@ program
     '--endpoint-name <name...>',
     'serve only these endpoint names; others get a ValidationError "not found"',
   )
-  .option('--transient-rate <rate>', 'share of calls failing with 503', number, 0)
+  .option('--unavailable-rate <rate>', 'share of calls failing with 503', number, 0)
   .option('--latency-base-ms <ms>', 'simulated time per call', number, 0)
   .option('--latency-per-item-ms <ms>', 'simulated time per item', number, 0)
   .action(async (o) => {
@@ -90,7 +89,7 @@ program
         poisonStatus: o.poisonStatus,
         hangAboveItems: o.hangAboveItems,
         endpointNames: o.endpointName,
-        transientRate: o.transientRate,
+        unavailableRate: o.unavailableRate,
         latencyBaseMs: o.latencyBaseMs,
         latencyPerItemMs: o.latencyPerItemMs,
       },

@@ -2,8 +2,9 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SagebatchError } from '../errors.js';
-import { localClientConfig } from '../local/localAws.js';
+import { SagebatchError } from '../contract/errors.js';
+import { StackOutput } from '../contract/stackOutputs.js';
+import { localClientConfig } from '../dev/localAws.js';
 
 /** Options every CLI command shares. */
 export interface ResourceOptions {
@@ -55,8 +56,8 @@ export async function resolveResources(options: ResourceOptions): Promise<Resour
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
       marshallOptions: { removeUndefinedValues: true },
     }),
-    queueUrl: pick(options.queueUrl, 'RequestQueueUrl', '--queue-url'),
-    dlqUrl: pick(options.dlqUrl, 'DlqUrl', '--dlq-url'),
-    tableName: pick(options.table, 'ResultsTableName', '--table'),
+    queueUrl: pick(options.queueUrl, StackOutput.queueUrl, '--queue-url'),
+    dlqUrl: pick(options.dlqUrl, StackOutput.dlqUrl, '--dlq-url'),
+    tableName: pick(options.table, StackOutput.tableName, '--table'),
   };
 }

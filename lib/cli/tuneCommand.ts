@@ -3,12 +3,12 @@ import {
   type SageMakerRuntimeClientConfig,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { codecNames } from '../codecs/index.js';
-import { SagebatchError } from '../errors.js';
-import { estimateTokens } from '../tokenEstimate.js';
-import { endpointInvoker } from '../tuner/endpointInvoker.js';
-import { formatTuneReport, tune } from '../tuner/tune.js';
+import { codecNames } from '../batcher/codecs/index.js';
+import { estimateTokens } from '../batcher/plan/tokenEstimate.js';
+import { SagebatchError } from '../contract/errors.js';
 import { parseRequests, readLines } from './io.js';
+import { endpointInvoker } from './tuner/endpointInvoker.js';
+import { formatTuneReport, tune } from './tuner/tune.js';
 
 const positiveList = (value: string) => {
   const list = value.split(',').map(Number);

@@ -29,7 +29,7 @@
  * cannot. Any tool can read it too (`base64 -d | gunzip`).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { SagebatchError } from '../errors.js';
+import { SagebatchError } from './errors.js';
 import { fitsFloat16, fromFloat16Bits, toFloat16Bits } from './float16.js';
 import { attributeValueBytes } from './itemSize.js';
 import {

@@ -6,12 +6,14 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/batcher/handler.js';
-import { type Clock, systemClock } from '../../lib/clock.js';
-import { type BatcherConfig, loadConfig } from '../../lib/config.js';
-import { DeadLetterPublisher } from '../../lib/deadLetterPublisher.js';
-import { type BatcherDependencies, createModelInvoker } from '../../lib/dependencies.js';
-import { RequestQueue } from '../../lib/requestQueue.js';
-import { ResultStore } from '../../lib/resultStore.js';
+import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
+import { RequestQueue } from '../../lib/aws/requestQueue.js';
+import { ResultStore } from '../../lib/aws/resultStore.js';
+import { type Clock, systemClock } from '../../lib/batcher/clock.js';
+import { type BatcherConfig, loadConfig } from '../../lib/batcher/config.js';
+import { type BatcherDependencies, createModelInvoker } from '../../lib/batcher/dependencies.js';
+import type { DeliveredRecord } from '../../lib/batcher/records/readRecords.js';
+import { type RetryPolicy, retryPolicyOf } from '../../lib/common/retryPolicy.js';
 
 /** Region and credentials for SDK clients whose `send` is mocked: nothing leaves the process. */
 export const offline = {
@@ -22,6 +24,9 @@ export const offline = {
 export const queueUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/requests';
 export const dlqUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/requests-dlq';
 export const tableName = 'results';
+
+/** A retry policy with millisecond delays, for adapters under test. */
+export const fastRetry: RetryPolicy = { retries: 5, baseMs: 1, maxMs: 2 };
 
 /** A valid config for tests, with overrides. */
 export function testConfig(overrides: Partial<Record<string, string>> = {}): BatcherConfig {
@@ -64,6 +69,21 @@ export function sqsRecord(
   };
 }
 
+/** A record as the batcher reads it (see `deliveredRecord` in lib/batcher/records). */
+export function deliveredRecord(
+  options: { receiveCount?: number; messageId?: string; body?: string } = {},
+): DeliveredRecord {
+  const messageId = options.messageId ?? 'm-1';
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: options.body ?? '{}',
+    receiveCount: options.receiveCount ?? 1,
+    enqueuedAt: 1,
+    fallbackId: messageId,
+  };
+}
+
 /** An event holding `records`. */
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 
@@ -96,18 +116,23 @@ export function buildDependencies(
   });
   const sqs = new SQSClient(offline);
   const clock = options.clock ?? systemClock;
+  // One retry policy for every adapter, as in production (RETRY_* of the test config).
+  const retry = retryPolicyOf(config, {
+    wait: clock.sleep,
+    ...(options.random ? { random: options.random } : {}),
+  });
   const invoker = createModelInvoker(
     config,
     new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
     clock,
-    options.random,
+    retry,
   );
   return {
     config,
     invoker,
-    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retryBaseMs: 1 }),
-    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retryBaseMs: 1 }),
-    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl }),
+    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
+    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
+    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
     logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
     clock,

@@ -35,7 +35,7 @@ export interface FakeModelOptions {
   /** Inputs that make the whole batch fail with a 4xx ModelError, as real containers do. */
   readonly poison?: (input: unknown) => boolean;
   /** Calls (1-based) that fail with 503 ServiceUnavailable. */
-  readonly transientCalls?: (call: number) => boolean;
+  readonly unavailableCalls?: (call: number) => boolean;
   /** Answer batches holding `input` with one output too few. */
   readonly shortAnswer?: (input: unknown) => boolean;
   /** Inputs that make the whole batch fail with a 500 ModelError, as AWS's inference toolkits do for an unexpected exception. */
@@ -58,7 +58,7 @@ export function fakeModel(options: FakeModelOptions = {}) {
     const refusal = options.refuse?.();
     if (refusal) throw refusal;
     if (options.hang?.(instances)) return new Promise(() => undefined);
-    if (options.transientCalls?.(count)) {
+    if (options.unavailableCalls?.(count)) {
       throw new ServiceUnavailable({
         message: 'endpoint busy',
         $metadata: { httpStatusCode: 503 },

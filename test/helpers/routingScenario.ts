@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { createHandler } from '../../functions/batcher/handler.js';
-import type { BatcherDependencies } from '../../lib/dependencies.js';
+import type { BatcherDependencies } from '../../lib/batcher/dependencies.js';
 import {
   buildDependencies,
   dlqUrl,

@@ -1,4 +1,4 @@
-import type { Clock } from '../../lib/clock.js';
+import type { Clock } from '../../lib/batcher/clock.js';
 
 /**
  * A clock whose `sleep` advances time at once: backoffs and budgets play out the same

@@ -807,7 +807,8 @@ describe('BatchingPipeline validation', () => {
 
 describe('one source of truth for settings', () => {
   it('gives the function every setting the batcher reads, each a value loadConfig accepts', async () => {
-    const { loadConfig, batcherSettings, settingDefault } = await import('../../lib/config.js');
+    const { batcherSettings, settingDefault } = await import('../../lib/contract/settings.js');
+    const { loadConfig } = await import('../../lib/batcher/config.js');
     const { template } = synth({ endpointName: 'ep', modelBatchMaxItems: 128 });
     const variables = resourcesOf(template, 'AWS::Lambda::Function')[0]!.Properties.Environment
       .Variables as Record<string, unknown>;

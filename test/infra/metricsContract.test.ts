@@ -1,9 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { BatchingPipeline, type BatchingPipelineProps } from '../../infra/BatchingPipeline.js';
-import type { ModelCallReport } from '../../lib/modelInvoker.js';
-import type { PersistReport } from '../../lib/persistOutcomes.js';
-import { createTelemetry, recordInvocationMetrics } from '../../lib/telemetry.js';
+import type { ModelCallReport } from '../../lib/batcher/invoke/modelInvoker.js';
+import type { PersistReport } from '../../lib/batcher/persist/persistOutcomes.js';
+import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
 import { env, model, noBundling } from './synth.js';
 
 /** A synthesized template: CloudFormation JSON, read loosely. */

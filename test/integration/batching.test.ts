@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestResult } from '../../lib/producer.js';
+import type { RequestResult } from '../../lib/client/index.js';
 import { type LocalStack, startLocalStack } from './localStack.js';
 
 /**

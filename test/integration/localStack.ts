@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { deployLocal, destroyLocal, type StackOutputs } from '../../lib/local/cdkLocal.js';
-import { localClientConfig, localEndpointHosts } from '../../lib/local/localAws.js';
-import { EndpointEmulator } from '../../lib/localEndpoint/EndpointEmulator.js';
-import { SagebatchClient } from '../../lib/producer.js';
+import { SagebatchClient } from '../../lib/client/index.js';
+import { deployLocal, destroyLocal, type StackOutputs } from '../../lib/dev/cdkLocal.js';
+import { EndpointEmulator } from '../../lib/dev/endpointEmulator/EndpointEmulator.js';
+import { localClientConfig, localEndpointHosts } from '../../lib/dev/localAws.js';
 
 /**
  * The settings the integration stack is deployed with (short timeouts keep retries quick;

@@ -10,9 +10,9 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeadLetterMessage, readDeadLetters } from '../../lib/deadLetters.js';
-import { localClientConfig } from '../../lib/local/localAws.js';
-import type { RequestResult } from '../../lib/producer.js';
+import type { RequestResult } from '../../lib/client/index.js';
+import { type DeadLetterMessage, readDeadLetters } from '../../lib/client/index.js';
+import { localClientConfig } from '../../lib/dev/localAws.js';
 import { type LocalStack, startLocalStack } from './localStack.js';
 
 /** The endpoint emulator's text-stats model, written again from its definition. */
@@ -161,9 +161,9 @@ describe('the pipeline deployed to the local emulator', () => {
     expect(stack.endpoint.stats().modelErrors).toBeGreaterThan(0);
   }, 180_000);
 
-  it('(d) rides out transient endpoint failures: every request eventually SUCCEEDED', async () => {
+  it('(d) rides out an unavailable endpoint: every request eventually SUCCEEDED', async () => {
     stack.endpoint.reset();
-    stack.endpoint.setFaults({ transientFirstCalls: 4, transientStatus: 503 });
+    stack.endpoint.setFaults({ unavailableFirstCalls: 4, unavailableStatus: 503 });
     const ids = await stack.client.submit(
       Array.from({ length: 40 }, (_, i) => ({ id: `d-${run}-${i}`, input: `flaky ${i}` })),
     );
@@ -174,7 +174,7 @@ describe('the pipeline deployed to the local emulator', () => {
       expect(results.get(id)?.status).toBe('SUCCEEDED');
       ledger.set(id, 'SUCCEEDED');
     }
-    expect(stack.endpoint.stats().transientErrors).toBe(4);
+    expect(stack.endpoint.stats().unavailableErrors).toBe(4);
   }, 180_000);
 
   it('(f) computes an id sent twice once, and keeps its first result', async () => {
@@ -192,7 +192,7 @@ describe('the pipeline deployed to the local emulator', () => {
 
   it('(e) fails requests to a permanently failing endpoint as RETRIES_EXHAUSTED after the redrive limit', async () => {
     stack.endpoint.reset();
-    stack.endpoint.setFaults({ transientRate: 1 });
+    stack.endpoint.setFaults({ unavailableRate: 1 });
     const ids = await stack.client.submit(
       Array.from({ length: 5 }, (_, i) => ({ id: `e-${run}-${i}`, input: `doomed ${i}` })),
     );

@@ -1,0 +1,133 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { abortable } from '../common/abortable.js';
+import { defaultRetryPolicy, type RetryPolicy } from '../common/retryPolicy.js';
+import { RequeueAttribute } from '../contract/messageAttributes.js';
+import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
+
+/** A record to hide for a while before SQS delivers it again. */
+export interface Redelivery {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly delaySeconds: number;
+}
+
+/** A record to send back to the request queue as a fresh message. */
+export interface Requeue {
+  readonly messageId: string;
+  readonly body: string;
+  readonly requestId: string;
+  readonly enqueuedAt: number;
+  readonly delaySeconds: number;
+}
+
+/** Settings of a {@link RequestQueue}. */
+export interface RequestQueueOptions {
+  readonly client: Pick<SQSClient, 'send'>;
+  readonly queueUrl: string;
+  /** How requeued messages SQS failed are sent again. @default defaultRetryPolicy */
+  readonly retry?: RetryPolicy;
+}
+
+/** SQS allows 10 entries per batch call, and a delay of at most 15 minutes. */
+const batchEntries = 10;
+const maxDelaySeconds = 900;
+
+/**
+ * The request queue, as the batcher acts on it besides the event source mapping:
+ * - {@link changeVisibility}: records left for redelivery come back after a backoff by
+ *   receive count instead of the queue's whole visibility timeout;
+ * - {@link requeue}: on the last delivery, a request held back by a misconfigured
+ *   endpoint goes back to the queue as a fresh message (its receive count starts over),
+ *   so SQS's redrive never moves it to the dead-letter path for a fault of the endpoint.
+ */
+export class RequestQueue {
+  readonly #options: RequestQueueOptions;
+
+  constructor(options: RequestQueueOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Sets each record's visibility timeout to its delay. Best effort: a record whose change
+   * fails simply reappears after the queue's visibility timeout.
+   * @returns how many changes SQS refused or could not be sent.
+   */
+  async changeVisibility(
+    records: readonly Redelivery[],
+    options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
+  ): Promise<number> {
+    let failed = 0;
+    const { client, queueUrl } = this.#options;
+    for (let start = 0; start < records.length; start += batchEntries) {
+      const chunk = records.slice(start, start + batchEntries);
+      if (options.signal?.aborted) {
+        failed += chunk.length;
+        continue;
+      }
+      try {
+        const response = await abortable(
+          client.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: chunk.map((record, i) => ({
+                Id: String(i),
+                ReceiptHandle: record.receiptHandle,
+                VisibilityTimeout: record.delaySeconds,
+              })),
+            }),
+            { abortSignal: options.signal },
+          ),
+          options.signal,
+        );
+        failed += response.Failed?.length ?? 0;
+      } catch (error) {
+        options.onError?.(error);
+        failed += chunk.length;
+      }
+    }
+    return failed;
+  }
+
+  /**
+   * Sends each record back to the request queue as a new message: body unchanged, request
+   * id and first enqueue time as attributes, visible after its delay (at most 15 minutes).
+   * @returns the message ids of the records that could not be requeued.
+   */
+  async requeue(
+    records: readonly Requeue[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Set<string>> {
+    const unsent = new Set<string>();
+    const { client, queueUrl } = this.#options;
+    const text = (value: string): MessageAttributeValue => ({
+      DataType: 'String',
+      StringValue: value,
+    });
+    const messages = records.map((record) => ({
+      record,
+      body: record.body,
+      delaySeconds: Math.min(maxDelaySeconds, Math.max(0, Math.round(record.delaySeconds))),
+      attributes: {
+        [RequeueAttribute.requestId]: text(record.requestId),
+        [RequeueAttribute.enqueuedAt]: {
+          DataType: 'Number',
+          StringValue: String(record.enqueuedAt),
+        },
+      },
+    }));
+    for (let start = 0; start < messages.length; start += batchEntries) {
+      const { unsent: left } = await sendMessageBatchWithRetries(
+        client,
+        queueUrl,
+        messages.slice(start, start + batchEntries),
+        { retry: this.#options.retry ?? defaultRetryPolicy, signal: options.signal },
+      );
+      for (const message of left) unsent.add(message.record.messageId);
+    }
+    return unsent;
+  }
+}

@@ -1,0 +1,239 @@
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { abortable } from '../common/abortable.js';
+import { defaultRetryPolicy, pause, type RetryPolicy } from '../common/retryPolicy.js';
+import { AwsLimits } from '../contract/awsLimits.js';
+import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
+
+/** Outcome of writing one row. */
+export type WriteOutcome = 'written' | 'already-succeeded' | 'error';
+
+/** Options of one {@link ResultStore.write} or {@link ResultStore.findSucceeded} call. */
+export interface StoreCallOptions {
+  /** Stops issuing requests and aborts those in flight: their rows count as not written. */
+  readonly signal?: AbortSignal;
+  /** Told about each error a request ended with (after the SDK's own retries), for logs. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** What the pre-check found: ids already SUCCEEDED, and ids it could not read. */
+export interface SucceededCheck {
+  readonly succeeded: Set<string>;
+  /** Throttled past every retry, or unread because a request failed: status unknown. */
+  readonly unread: Set<string>;
+}
+
+/** Settings of a {@link ResultStore}. */
+export interface ResultStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How unprocessed keys and items are tried again. @default defaultRetryPolicy */
+  readonly retry?: RetryPolicy;
+  /** Conditional writes in flight at once, default 25. */
+  readonly writeParallelism?: number;
+}
+
+/**
+ * The DynamoDB results table: reads which ids already SUCCEEDED, writes result rows.
+ *
+ * - FAILED and RETRYING rows are written with a conditional PutItem
+ *   (`attribute_not_exists(id) OR status <> SUCCEEDED`): a failure never overwrites a success.
+ * - SUCCEEDED rows, the bulk of the traffic, go through BatchWriteItem (25 a call,
+ *   UnprocessedItems retried): one request per 25 rows instead of 25 costs far less
+ *   Lambda CPU. They are written only for ids the BatchGet pre-check (strongly consistent)
+ *   found not SUCCEEDED; ids it could not read are written with the conditional PutItem.
+ *   BatchWriteItem takes no condition, so two deliveries of one id racing through the
+ *   pre-check at the same moment can both write SUCCEEDED, the later one winning with
+ *   the same output when the model is deterministic.
+ */
+export class ResultStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #retry: RetryPolicy;
+  readonly #writeParallelism: number;
+
+  constructor(options: ResultStoreOptions) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+    this.#retry = options.retry ?? defaultRetryPolicy;
+    this.#writeParallelism = options.writeParallelism ?? 25;
+  }
+
+  /**
+   * Reads rows by id with BatchGetItem (100 keys a call), retrying UnprocessedKeys with
+   * backoff. Ids not found are absent from the map; keys still unprocessed after the
+   * retries are reported in `unread` rather than guessed at.
+   */
+  async getRows(
+    ids: Iterable<string>,
+    attributes?: readonly string[],
+    options: StoreCallOptions & { consistent?: boolean } = {},
+  ): Promise<{ rows: Map<string, ResultRow>; unread: string[] }> {
+    const rows = new Map<string, ResultRow>();
+    const unread: string[] = [];
+    const unique = [...new Set(ids)];
+    const projection = attributes
+      ? {
+          ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(','),
+          ExpressionAttributeNames: Object.fromEntries(
+            attributes.map((name, i) => [`#a${i}`, name]),
+          ),
+        }
+      : {};
+    for (let start = 0; start < unique.length; start += AwsLimits.dynamoBatchGetKeys) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(start, start + AwsLimits.dynamoBatchGetKeys)
+        .map((id) => ({ id }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round > this.#retry.retries || options.signal?.aborted) {
+          unread.push(...keys.map((key) => String(key.id)));
+          break;
+        }
+        try {
+          if (round > 0) {
+            await pause(this.#retry, round - 1, options.signal);
+          }
+          const response = await abortable(
+            this.#client.send(
+              new BatchGetCommand({
+                RequestItems: {
+                  [this.#tableName]: {
+                    Keys: keys,
+                    ...projection,
+                    ...(options.consistent ? { ConsistentRead: true } : {}),
+                  },
+                },
+              }),
+              { abortSignal: options.signal },
+            ),
+            options.signal,
+          );
+          for (const item of response.Responses?.[this.#tableName] ?? []) {
+            rows.set(String(item.id), item as ResultRow);
+          }
+          keys = response.UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
+        } catch (error) {
+          // The whole call failed after the SDK's own retries (or was aborted): try the same
+          // keys again next round; what is still unread at the end is reported as such.
+          options.onError?.(error);
+        }
+      }
+    }
+    return { rows, unread };
+  }
+
+  /**
+   * The pre-check: which of `ids` already have a SUCCEEDED row (those need no model call),
+   * read with strongly consistent reads so a success written a moment ago is seen. Ids it
+   * could not read (throttled past every retry, a failed request) are returned in `unread`
+   * instead of failing the batch; the caller must write their successes conditionally.
+   */
+  async findSucceeded(
+    ids: Iterable<string>,
+    options: StoreCallOptions = {},
+  ): Promise<SucceededCheck> {
+    const { rows, unread } = await this.getRows(ids, ['id', 'status'], {
+      ...options,
+      consistent: true,
+    });
+    const succeeded = new Set<string>();
+    for (const [id, row] of rows) if (row.status === ResultStatus.SUCCEEDED) succeeded.add(id);
+    return { succeeded, unread: new Set(unread) };
+  }
+
+  /**
+   * Writes every row (see the class notes for the conditions); never throws, reports per
+   * id. SUCCEEDED rows whose id is in `conditional` (the pre-check could not read it) are
+   * written with the conditional PutItem too, so they can never overwrite a success.
+   */
+  async write(
+    rows: readonly ResultRow[],
+    options: StoreCallOptions & { conditional?: ReadonlySet<string> } = {},
+  ): Promise<Map<string, WriteOutcome>> {
+    const limit = pLimit(this.#writeParallelism);
+    const outcomes = new Map<string, WriteOutcome>();
+    const succeeded: ResultRow[] = [];
+    const others: Promise<void>[] = [];
+    for (const row of rows) {
+      if (row.status === ResultStatus.SUCCEEDED && !options.conditional?.has(row.id)) {
+        succeeded.push(row);
+      } else {
+        others.push(limit(async () => void outcomes.set(row.id, await this.#put(row, options))));
+      }
+    }
+    const batches: Promise<void>[] = [];
+    for (let start = 0; start < succeeded.length; start += AwsLimits.dynamoBatchWriteItems) {
+      const chunk = succeeded.slice(start, start + AwsLimits.dynamoBatchWriteItems);
+      batches.push(limit(() => this.#batchWrite(chunk, outcomes, options)));
+    }
+    await Promise.all([...others, ...batches]);
+    return outcomes;
+  }
+
+  /** One BatchWriteItem of up to 25 rows, UnprocessedItems retried with backoff. */
+  async #batchWrite(
+    rows: ResultRow[],
+    outcomes: Map<string, WriteOutcome>,
+    options: StoreCallOptions,
+  ): Promise<void> {
+    let pending: Record<string, unknown>[] = rows.map((row) => ({ PutRequest: { Item: row } }));
+    for (let round = 0; pending.length > 0 && round <= this.#retry.retries; round++) {
+      if (options.signal?.aborted) break;
+      try {
+        if (round > 0) {
+          await pause(this.#retry, round - 1, options.signal);
+        }
+        const response = await abortable(
+          this.#client.send(
+            new BatchWriteCommand({ RequestItems: { [this.#tableName]: pending } }),
+            { abortSignal: options.signal },
+          ),
+          options.signal,
+        );
+        pending = response.UnprocessedItems?.[this.#tableName] ?? [];
+      } catch (error) {
+        // The whole call failed after the SDK's own retries: try the same requests again.
+        options.onError?.(error);
+      }
+    }
+    const unwritten = new Set(
+      pending.map((request) =>
+        String((request as { PutRequest: { Item: ResultRow } }).PutRequest.Item.id),
+      ),
+    );
+    for (const row of rows) outcomes.set(row.id, unwritten.has(row.id) ? 'error' : 'written');
+  }
+
+  async #put(row: ResultRow, options: StoreCallOptions): Promise<WriteOutcome> {
+    if (options.signal?.aborted) return 'error';
+    try {
+      await abortable(
+        this.#client.send(
+          new PutCommand({
+            TableName: this.#tableName,
+            Item: row,
+            ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
+            ExpressionAttributeNames: { '#id': 'id', '#status': 'status' },
+            ExpressionAttributeValues: { ':succeeded': ResultStatus.SUCCEEDED },
+          }),
+          { abortSignal: options.signal },
+        ),
+        options.signal,
+      );
+      return 'written';
+    } catch (error) {
+      // The SDK already retried throttling and 5xx; what is left is final for this delivery.
+      // Matched by SDK error name: an instanceof check breaks when two SDK copies are bundled.
+      if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') {
+        return 'already-succeeded';
+      }
+      options.onError?.(error);
+      return 'error';
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeadLetterPublisher } from '../aws/deadLetterPublisher.js';
+import { RequestQueue } from '../aws/requestQueue.js';
+import { ResultStore } from '../aws/resultStore.js';
+import { type RetryPolicy, retryPolicyOf } from '../common/retryPolicy.js';
+import { type Clock, systemClock } from './clock.js';
+import { getCodec } from './codecs/index.js';
+import type { BatcherConfig } from './config.js';
+import { ModelInvoker } from './invoke/modelInvoker.js';
+import { createTelemetry } from './telemetry.js';
+
+/** Everything the batcher handler uses, built once per execution environment. */
+export interface BatcherDependencies {
+  readonly config: BatcherConfig;
+  readonly invoker: Pick<ModelInvoker, 'invoke'>;
+  readonly store: Pick<ResultStore, 'findSucceeded' | 'write'>;
+  readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
+  readonly requestQueue: Pick<RequestQueue, 'changeVisibility' | 'requeue'>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Time source (tests inject a virtual one); default the wall clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * The model invoker the config describes, calling the endpoint through `client`; tests may
+ * inject the clock and the retry policy (its jitter's randomness).
+ */
+export function createModelInvoker(
+  config: BatcherConfig,
+  client: Pick<SageMakerRuntimeClient, 'send'>,
+  clock: Clock = systemClock,
+  retry: RetryPolicy = retryPolicyOf(config),
+): ModelInvoker {
+  return new ModelInvoker({
+    clock,
+    retry,
+    client,
+    endpointName: config.endpointName,
+    codec: getCodec(config.codec),
+    parallelism: config.modelParallelism,
+    callTimeoutMs: config.modelCallTimeoutMs,
+  });
+}
+
+/**
+ * Builds the real AWS clients and adapters from a validated config. SageMaker Runtime's
+ * own retries are off (`maxAttempts: 1`): the invoker retries inside the invocation's
+ * time budget, which the SDK cannot see.
+ */
+export function createDependencies(
+  config: BatcherConfig,
+  telemetry: Pick<BatcherDependencies, 'logger' | 'metrics'> = createTelemetry(),
+): BatcherDependencies {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const sqs = new SQSClient({});
+  const retry = retryPolicyOf(config);
+  const runtime = new SageMakerRuntimeClient({ maxAttempts: 1 });
+  return {
+    config,
+    invoker: createModelInvoker(config, runtime, systemClock, retry),
+    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
+    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
+    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
+    ...telemetry,
+  };
+}

@@ -1,0 +1,76 @@
+import { DecodeError, ModelCallError } from '../../contract/errors.js';
+
+interface SdkErrorShape {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly OriginalStatusCode?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: unknown };
+}
+
+/**
+ * Errors SageMaker Runtime returns when the call itself is wrong, not the input: a missing
+ * endpoint or wrong name (`ValidationError`), missing permission, bad or expired
+ * credentials. Retrying or splitting cannot help; only fixing the configuration can.
+ */
+const systemicNames = new Set([
+  'ValidationError',
+  'ValidationException',
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'NotAuthorized',
+  'UnknownOperationException',
+]);
+
+/** A status a model container returns for a bad input, as opposed to load or timeouts. */
+const isClientError = (status: number) =>
+  status >= 400 && status < 500 && status !== 408 && status !== 429;
+
+/**
+ * Classifies a failed InvokeEndpoint call by where the error came from (see
+ * {@link FailureKind}): the SDK error's name, the HTTP status and, for `ModelError` (424),
+ * the container's `OriginalStatusCode`. AWS's inference toolkits answer 500 for an
+ * unexpected exception on a bad input, so a 5xx `ModelError` is a `model-error` (retried
+ * briefly, then split), not load. Unknown errors are `unavailable`: a retry is recoverable,
+ * a wrong permanent failure is not.
+ */
+export function classifyModelError(error: unknown): ModelCallError {
+  if (error instanceof ModelCallError) return error;
+  if (error instanceof DecodeError) {
+    return new ModelCallError('bad-response', error.message, undefined, {
+      cause: error,
+      errorName: error.name,
+    });
+  }
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const name = typeof e.name === 'string' ? e.name : 'Error';
+  const status =
+    typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
+  const text = `${name}: ${typeof e.message === 'string' ? e.message : String(error)}`;
+  const options = { cause: error, errorName: name };
+  if (systemicNames.has(name) || status === 401 || status === 403) {
+    return new ModelCallError('systemic', text, status, options);
+  }
+  if (name === 'ModelError') {
+    const original = typeof e.OriginalStatusCode === 'number' ? e.OriginalStatusCode : undefined;
+    const kind =
+      original === 429
+        ? 'unavailable'
+        : original !== undefined && isClientError(original)
+          ? 'rejected'
+          : 'model-error';
+    return new ModelCallError(
+      kind,
+      `${text} (model status ${original ?? 'unknown'})`,
+      original,
+      options,
+    );
+  }
+  return new ModelCallError('unavailable', text, status, options);
+}

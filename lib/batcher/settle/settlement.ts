@@ -1,0 +1,177 @@
+import { AwsLimits } from '../../contract/awsLimits.js';
+import type { EnvelopeResult } from '../../contract/envelope.js';
+import { expiredError } from '../../contract/envelope.js';
+import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.js';
+import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
+import type { ItemOutcome } from '../invoke/modelInvoker.js';
+import type { Plan } from '../plan/planner.js';
+import type { DeliveredRecord } from '../records/readRecords.js';
+
+export type { DeliveredRecord } from '../records/readRecords.js';
+
+/** What happens to one record. */
+export type Verdict =
+  | {
+      readonly kind: 'succeeded';
+      readonly outputJson: string;
+      readonly latencyMs: number;
+      readonly batchItems: number;
+    }
+  /** Final failure: FAILED row + DLQ message, then acknowledged. */
+  | { readonly kind: 'failed'; readonly error: ErrorInfo }
+  /** Try again later: RETRYING row, reported in batchItemFailures, hidden `delaySeconds`. */
+  | { readonly kind: 'retry'; readonly error: ErrorInfo; readonly delaySeconds: number }
+  /**
+   * Try again later, but this is the queue's last delivery and the cause is the endpoint's
+   * configuration, not the request: RETRYING row, a copy sent back to the request queue
+   * (after `delaySeconds`), then acknowledged, so a misconfigured endpoint never drains
+   * the backlog into the DLQ.
+   */
+  | { readonly kind: 'requeue'; readonly error: ErrorInfo; readonly delaySeconds: number }
+  /**
+   * Another record decides this one's fate: its id already SUCCEEDED (`of` undefined), or
+   * an earlier record of this delivery carries the same id (`of` is that record's index).
+   */
+  | { readonly kind: 'duplicate'; readonly of: number | undefined };
+
+/** A record, the request id it resolves to, and its verdict. */
+export interface Settlement {
+  readonly record: DeliveredRecord;
+  readonly id: string;
+  /** The request's deadline, if it has one. */
+  readonly deadline?: number | undefined;
+  readonly verdict: Verdict;
+}
+
+/** Largest output JSON that still fits a result row with room for its other attributes. */
+export const maxOutputBytes = AwsLimits.dynamoMaxItemBytes - 8_192;
+
+/** Inputs of {@link settle} shared by every record of one invocation. */
+export interface SettleContext {
+  /** Ids whose row is already SUCCEEDED. */
+  readonly succeeded: ReadonlySet<string>;
+  /** The model's outcome for every id that was planned. */
+  readonly outcomes: ReadonlyMap<string, ItemOutcome>;
+  /** The queue's maxReceiveCount: the delivery with this count is the last. */
+  readonly maxReceiveCount: number;
+  /** For each record, the index of the record whose fate it shares (itself for most). */
+  readonly primaryOf: readonly number[];
+  /** Current time, epoch ms: a request left waiting past its deadline ends EXPIRED. */
+  readonly now: number;
+}
+
+/**
+ * Decides one record's fate from its envelope and the model's outcome, following the
+ * README's error-routing table. Pure: nothing is written here.
+ */
+export function settle(
+  index: number,
+  record: DeliveredRecord,
+  envelope: EnvelopeResult,
+  context: SettleContext,
+): Settlement {
+  if (!envelope.ok) {
+    const primary = context.primaryOf[index]!;
+    const verdict: Verdict =
+      primary === index
+        ? { kind: 'failed', error: envelope.error }
+        : { kind: 'duplicate', of: primary };
+    return { record, id: envelope.id, verdict };
+  }
+  const { id, deadline } = envelope.request;
+  const primary = context.primaryOf[index]!;
+  if (primary !== index)
+    return { record, id, deadline, verdict: { kind: 'duplicate', of: primary } };
+  if (context.succeeded.has(id)) {
+    return { record, id, deadline, verdict: { kind: 'duplicate', of: undefined } };
+  }
+  const outcome = context.outcomes.get(id);
+  if (outcome === undefined)
+    throw new Error(`no model outcome for request ${id}: the plan lost a record`);
+  let verdict = verdictOf(outcome, record.receiveCount, context.maxReceiveCount);
+  // Deadlines hold to the end: a request that would wait again, past its deadline, expires.
+  if ((verdict.kind === 'retry' || verdict.kind === 'requeue') && deadline !== undefined) {
+    if (deadline <= context.now) verdict = { kind: 'failed', error: expiredError(deadline) };
+  }
+  return { record, id, deadline, verdict };
+}
+
+function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: number): Verdict {
+  const last = receiveCount >= maxReceiveCount;
+  const delaySeconds = redeliveryDelaySeconds(receiveCount);
+  switch (outcome.status) {
+    case 'ok': {
+      const bytes = Buffer.byteLength(outcome.outputJson);
+      if (bytes > maxOutputBytes) {
+        return {
+          kind: 'failed',
+          error: errorInfo(
+            ErrorCode.OUTPUT_TOO_LARGE,
+            `model output is ${bytes} bytes; a result row holds at most ${maxOutputBytes}`,
+          ),
+        };
+      }
+      return {
+        kind: 'succeeded',
+        outputJson: outcome.outputJson,
+        latencyMs: outcome.latencyMs,
+        batchItems: outcome.batchItems,
+      };
+    }
+    case 'failed':
+      return { kind: 'failed', error: outcome.error };
+    case 'expired':
+      return {
+        kind: 'failed',
+        error: errorInfo(ErrorCode.EXPIRED, 'deadline passed before the request reached the model'),
+      };
+    case 'retry':
+      switch (outcome.reason) {
+        case 'systemic': {
+          const error = errorInfo(ErrorCode.ENDPOINT_MISCONFIGURED, outcome.message);
+          return last
+            ? { kind: 'requeue', error, delaySeconds }
+            : { kind: 'retry', error, delaySeconds };
+        }
+        case 'model-error':
+          if (last) {
+            return {
+              kind: 'failed',
+              error: errorInfo(
+                ErrorCode.MODEL_ERROR,
+                `the model failed on this request alone on each of ${receiveCount} deliveries: ${outcome.message}`,
+              ),
+            };
+          }
+          break;
+        case 'unavailable':
+          if (last) {
+            return {
+              kind: 'failed',
+              error: errorInfo(
+                ErrorCode.RETRIES_EXHAUSTED,
+                `still failing after ${receiveCount} deliveries: ${outcome.message}`,
+              ),
+            };
+          }
+          break;
+      }
+      return {
+        kind: 'retry',
+        error: errorInfo(ErrorCode.MODEL_UNAVAILABLE, outcome.message),
+        delaySeconds,
+      };
+  }
+}
+
+/** The model's outcome per request id, for every planned request (the plan covers them all). */
+export function outcomesById<T extends { readonly id: string; readonly inputBytes: number }>(
+  plan: Plan<T>,
+  outcomes: readonly (readonly ItemOutcome[])[],
+): Map<string, ItemOutcome> {
+  const byId = new Map<string, ItemOutcome>();
+  for (const [b, batch] of plan.batches.entries()) {
+    for (const [i, request] of batch.entries()) byId.set(request.id, outcomes[b]![i]!);
+  }
+  return byId;
+}

@@ -1,0 +1,29 @@
+/**
+ * What sagebatch's users import: the producer client (send requests, wait for their
+ * results), the dead-letter admin (read and redrive failed requests), and the contract
+ * types those return.
+ *
+ * @example
+ * ```ts
+ * import { SagebatchClient } from './lib/client/index.js';
+ * const client = new SagebatchClient({ sqs, dynamo, queueUrl, tableName });
+ * const ids = await client.submit([{ input: { text: 'great product' } }]);
+ * const { results, pending } = await client.waitForResults(ids, { timeoutMs: 60_000 });
+ * ```
+ */
+export { ErrorCode, type ErrorInfo } from '../contract/errorCodes.js';
+export { ConfigError, SagebatchError } from '../contract/errors.js';
+export { DeadLetterAttribute } from '../contract/messageAttributes.js';
+export { type ResultRow, ResultStatus } from '../contract/resultRow.js';
+export { StackOutput } from '../contract/stackOutputs.js';
+export { type DeadLetterMessage, readDeadLetters, redriveDeadLetters } from './deadLetterAdmin.js';
+export {
+  type RequestResult,
+  SagebatchClient,
+  type SagebatchClientOptions,
+  SubmitError,
+  type SubmitRequest,
+  type WaitOptions,
+  type WaitProgress,
+  type WaitResult,
+} from './SagebatchClient.js';

@@ -1,0 +1,115 @@
+import * as z from 'zod';
+import { ErrorCode, type ErrorInfo, errorInfo } from './errorCodes.js';
+import { rawMember } from './jsonText.js';
+
+/** A validated request, ready to be planned into a model batch. */
+export interface InferenceRequest {
+  /** Result key: the envelope's `id`, else the SQS message id. */
+  readonly id: string;
+  /** The item the model sees: the body's own JSON text for `input`, compacted, never reserialized. */
+  readonly inputJson: string;
+  /** UTF-8 byte length of {@link inputJson}. */
+  readonly inputBytes: number;
+  /** Epoch ms after which the request must not be sent to the model. */
+  readonly deadline: number | undefined;
+}
+
+/** The outcome of reading one SQS body. */
+export type EnvelopeResult =
+  | { readonly ok: true; readonly request: InferenceRequest }
+  | { readonly ok: false; readonly id: string; readonly error: ErrorInfo };
+
+/** Options of {@link parseEnvelope}. */
+export interface EnvelopeOptions {
+  /** Largest accepted input, in UTF-8 bytes of its JSON text. */
+  readonly maxInputBytes: number;
+  /** Current time, epoch ms (deadline check). */
+  readonly now: number;
+}
+
+/** Pattern of a request id (also what an SQS message id looks like). */
+export const requestIdPattern = /^[A-Za-z0-9._:-]{1,256}$/;
+
+const envelopeSchema = z.strictObject({
+  id: z
+    .string({ error: 'id must be a string' })
+    .regex(requestIdPattern, { error: 'id must be 1-256 characters of A-Z a-z 0-9 . _ : -' })
+    .optional(),
+  input: z.unknown().refine((value) => value !== undefined, { error: 'input is required' }),
+  deadline: z
+    .number({ error: 'deadline must be a number (epoch milliseconds)' })
+    .int({ error: 'deadline must be an integer (epoch milliseconds)' })
+    .positive({ error: 'deadline must be positive (epoch milliseconds)' })
+    .optional(),
+});
+
+const invalid = (id: string, message: string): EnvelopeResult => ({
+  ok: false,
+  id,
+  error: errorInfo(ErrorCode.INVALID_REQUEST, message),
+});
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Parses and validates one request body: `{ "id"?: string, "input": any, "deadline"?: epoch ms }`.
+ *
+ * Never throws, for any body SQS can carry: a bad body is an `INVALID_REQUEST`, a past
+ * deadline `EXPIRED`, each with a message that says what to fix. The result is keyed by the
+ * envelope's id when it is valid, else by `fallbackId` (the SQS message id, or the id a
+ * requeued message carries). The input reaches the model as the exact JSON text sent
+ * (numbers beyond double precision included); nothing here recurses into it, so depth is
+ * no hazard.
+ *
+ * @example
+ * ```ts
+ * const r = parseEnvelope('{"input":"hello"}', 'msg-1', { maxInputBytes: 1024, now: Date.now() });
+ * if (r.ok) console.log(r.request.id); // "msg-1"
+ * ```
+ */
+export function parseEnvelope(
+  body: string,
+  fallbackId: string,
+  options: EnvelopeOptions,
+): EnvelopeResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(body); // V8's JSON parser is iterative: any depth is safe here
+  } catch {
+    return invalid(fallbackId, 'body is not valid JSON; send {"input": ...}');
+  }
+  if (!isPlainObject(json)) return invalid(fallbackId, 'body must be a JSON object {"input": ...}');
+  // The schema looks at the top-level members only; it never walks into `input`.
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) {
+    const rawId = json.id;
+    const id = typeof rawId === 'string' && requestIdPattern.test(rawId) ? rawId : fallbackId;
+    // Every issue, so a misspelt field shows as both "input is required" and the stray key.
+    return invalid(id, parsed.error.issues.map((issue) => issue.message).join('; '));
+  }
+  const { id = fallbackId, deadline } = parsed.data;
+  const inputJson = rawMember(body, 'input') ?? 'null';
+  const inputBytes = Buffer.byteLength(inputJson);
+  if (inputBytes > options.maxInputBytes) {
+    return invalid(
+      id,
+      `input is ${inputBytes} bytes; the limit is ${options.maxInputBytes} (MAX_INPUT_BYTES)`,
+    );
+  }
+  if (deadline !== undefined && deadline <= options.now) {
+    return { ok: false, id, error: expiredError(deadline) };
+  }
+  return { ok: true, request: { id, inputJson, inputBytes, deadline } };
+}
+
+/** The error of a request whose deadline passed before the model answered it. */
+export function expiredError(deadline: number): ErrorInfo {
+  const when = Number.isFinite(new Date(deadline).getTime())
+    ? new Date(deadline).toISOString()
+    : String(deadline);
+  return errorInfo(
+    ErrorCode.EXPIRED,
+    `deadline ${when} passed before the request reached the model`,
+  );
+}

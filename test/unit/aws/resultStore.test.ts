@@ -1,0 +1,160 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResultStore } from '../../../lib/aws/resultStore.js';
+import type { ResultRow } from '../../../lib/contract/resultRow.js';
+import { fastRetry, offline } from '../../helpers/factories.js';
+import { fakeTable } from '../../helpers/fakes.js';
+
+const store = () =>
+  new ResultStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
+    tableName: 't',
+    retry: fastRetry,
+  });
+
+const row = (id: string, status: ResultRow['status']): ResultRow & Record<string, unknown> => ({
+  id,
+  status,
+  attempts: 1,
+  messageId: `m-${id}`,
+  invocationId: 'inv-1',
+  enqueuedAt: 1,
+  completedAt: 2,
+  expiresAt: 3,
+  ...(status === 'SUCCEEDED'
+    ? { output: '"ok"' }
+    : { error: { code: 'EXPIRED', message: 'late' } }),
+});
+
+describe('ResultStore', () => {
+  let table: ReturnType<typeof fakeTable>;
+  afterEach(() => table.mock.restore());
+
+  it('finds SUCCEEDED ids in chunks of 100 and ignores other statuses', async () => {
+    table = fakeTable();
+    for (let i = 0; i < 250; i++)
+      table.rows.set(`id-${i}`, row(`id-${i}`, i % 2 === 0 ? 'SUCCEEDED' : 'RETRYING'));
+    const ids = Array.from({ length: 260 }, (_, i) => `id-${i}`);
+    const { succeeded, unread } = await store().findSucceeded([...ids, 'id-0']);
+    expect(succeeded.size).toBe(125);
+    expect(unread.size).toBe(0);
+    expect(table.batchGets()).toBe(3);
+    const request = table.mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t!;
+    expect(request.ProjectionExpression).toBe('#a0,#a1');
+  });
+
+  it('reads with strongly consistent reads, so a success written a moment ago is seen', async () => {
+    table = fakeTable();
+    await store().findSucceeded(['a']);
+    const request = table.mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t!;
+    expect(request.ConsistentRead).toBe(true);
+  });
+
+  it('reports the keys of a BatchGet that keeps failing as unread instead of throwing', async () => {
+    table = fakeTable();
+    table.mock.on(BatchGetCommand).rejects(
+      Object.assign(new Error('Throughput exceeded'), {
+        name: 'ProvisionedThroughputExceededException',
+      }),
+    );
+    const errors: unknown[] = [];
+    const { succeeded, unread } = await store().findSucceeded(['a', 'b'], {
+      onError: (e) => errors.push(e),
+    });
+    expect(succeeded.size).toBe(0);
+    expect([...unread]).toEqual(['a', 'b']);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('writes a success for an id the pre-check could not read conditionally: it never overwrites a success', async () => {
+    table = fakeTable();
+    table.rows.set('first', { ...row('first', 'SUCCEEDED'), output: '"first"' });
+    const outcomes = await store().write(
+      [{ ...row('first', 'SUCCEEDED'), output: '"second"' }, row('other', 'SUCCEEDED')],
+      { conditional: new Set(['first']) },
+    );
+    expect(Object.fromEntries(outcomes)).toEqual({
+      first: 'already-succeeded',
+      other: 'written',
+    });
+    expect(table.rows.get('first')?.output).toBe('"first"');
+  });
+
+  it('issues no request once its signal has aborted, and reports those rows unwritten', async () => {
+    table = fakeTable();
+    const controller = new AbortController();
+    controller.abort();
+    const outcomes = await store().write([row('a', 'SUCCEEDED'), row('b', 'FAILED')], {
+      signal: controller.signal,
+    });
+    expect(Object.fromEntries(outcomes)).toEqual({ a: 'error', b: 'error' });
+    expect(table.puts() + table.batchWrites()).toBe(0);
+  });
+
+  it('retries UnprocessedKeys until every key is read', async () => {
+    table = fakeTable({ unprocessedKeysOnce: 7 });
+    for (let i = 0; i < 20; i++) table.rows.set(`id-${i}`, row(`id-${i}`, 'SUCCEEDED'));
+    const { succeeded } = await store().findSucceeded(
+      Array.from({ length: 20 }, (_, i) => `id-${i}`),
+    );
+    expect(succeeded.size).toBe(20);
+    expect(table.batchGets()).toBe(2);
+  });
+
+  it('writes FAILED and RETRYING rows with a condition that never overwrites a SUCCEEDED row', async () => {
+    table = fakeTable();
+    table.rows.set('done', row('done', 'SUCCEEDED'));
+    table.rows.set('retrying', row('retrying', 'RETRYING'));
+    const outcomes = await store().write([
+      row('done', 'FAILED'),
+      row('retrying', 'FAILED'),
+      row('new', 'RETRYING'),
+    ]);
+    expect(Object.fromEntries(outcomes)).toEqual({
+      done: 'already-succeeded',
+      retrying: 'written',
+      new: 'written',
+    });
+    expect(table.rows.get('done')?.status).toBe('SUCCEEDED');
+    expect(table.rows.get('retrying')?.status).toBe('FAILED');
+    expect(table.mock.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
+      ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED' },
+    });
+  });
+
+  it('writes SUCCEEDED rows with BatchWriteItem, 25 a call, over earlier RETRYING rows', async () => {
+    table = fakeTable();
+    table.rows.set('id-3', row('id-3', 'RETRYING'));
+    const outcomes = await store().write(
+      Array.from({ length: 60 }, (_, i) => row(`id-${i}`, 'SUCCEEDED')),
+    );
+    expect([...outcomes.values()].every((o) => o === 'written')).toBe(true);
+    expect(table.batchWrites()).toBe(3);
+    expect(table.puts()).toBe(0);
+    expect(table.rows.get('id-3')?.status).toBe('SUCCEEDED');
+  });
+
+  it('retries BatchWriteItem UnprocessedItems until every row is written', async () => {
+    table = fakeTable({ unprocessedItemsOnce: 10 });
+    const outcomes = await store().write(
+      Array.from({ length: 25 }, (_, i) => row(`id-${i}`, 'SUCCEEDED')),
+    );
+    expect([...outcomes.values()].every((o) => o === 'written')).toBe(true);
+    expect(table.rows.size).toBe(25);
+    expect(table.batchWrites()).toBe(2);
+  });
+
+  it('reports SUCCEEDED rows still unprocessed after the retries as errors', async () => {
+    table = fakeTable({ failPut: (id) => id === 'id-1' });
+    const outcomes = await store().write([row('id-0', 'SUCCEEDED'), row('id-1', 'SUCCEEDED')]);
+    expect(Object.fromEntries(outcomes)).toEqual({ 'id-0': 'written', 'id-1': 'error' });
+  });
+
+  it('reports a write that still fails as an error instead of throwing', async () => {
+    table = fakeTable({ failPut: (id) => id === 'bad' });
+    const outcomes = await store().write([row('bad', 'FAILED'), row('good', 'FAILED')]);
+    expect(Object.fromEntries(outcomes)).toEqual({ bad: 'error', good: 'written' });
+  });
+});

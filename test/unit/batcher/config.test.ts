@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../lib/batcher/config.js';
+import { ConfigError } from '../../../lib/contract/errors.js';
+import { configVariables } from '../../../lib/contract/settings.js';
+
+const required = {
+  RESULTS_TABLE_NAME: 'results',
+  DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+  REQUEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/requests',
+  ENDPOINT_NAME: 'my-endpoint',
+};
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    expect(loadConfig(required)).toEqual({
+      resultsTableName: 'results',
+      dlqUrl: required.DLQ_URL,
+      requestQueueUrl: required.REQUEST_QUEUE_URL,
+      endpointName: 'my-endpoint',
+      codec: 'json-instances',
+      modelBatchMaxItems: 64,
+      modelBatchMaxBytes: 5_242_880,
+      modelParallelism: 4,
+      modelBatchMaxTokens: 32_768,
+      modelBatchPacking: 'length',
+      maxInputBytes: 262_144,
+      maxReceiveCount: 5,
+      resultTtlSeconds: 604_800,
+      modelCallTimeoutMs: 60_000,
+      timeReserveMs: 3_000,
+      retryBaseMs: 100,
+      retryMaxMs: 5_000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      ...required,
+      CODEC: 'hf-inputs',
+      MODEL_BATCH_MAX_ITEMS: '128',
+      MAX_RECEIVE_COUNT: '3',
+      MODEL_BATCH_MAX_TOKENS: '4096',
+      MODEL_BATCH_PACKING: 'fifo',
+    });
+    expect(config).toMatchObject({
+      codec: 'hf-inputs',
+      modelBatchMaxItems: 128,
+      maxReceiveCount: 3,
+      modelBatchMaxTokens: 4_096,
+      modelBatchPacking: 'fifo',
+    });
+    expect(configVariables.modelBatchMaxItems).toBe('MODEL_BATCH_MAX_ITEMS');
+  });
+
+  it.each([
+    [{ ENDPOINT_NAME: undefined }, 'ENDPOINT_NAME is required but not set'],
+    [{ DLQ_URL: 'not a url' }, 'DLQ_URL="not a url"'],
+    [{ CODEC: 'protobuf' }, 'CODEC="protobuf"'],
+    [{ ENDPOINT_NAME: `${'a-'.repeat(50)}ab` }, 'must be at most 63 characters'],
+    [{ MODEL_BATCH_MAX_ITEMS: 'abc' }, 'MODEL_BATCH_MAX_ITEMS="abc"'],
+    [{ MODEL_BATCH_MAX_ITEMS: '0' }, 'MODEL_BATCH_MAX_ITEMS="0"'],
+    [{ MODEL_BATCH_MAX_BYTES: '6291457' }, 'MODEL_BATCH_MAX_BYTES="6291457"'],
+    [{ MODEL_BATCH_MAX_TOKENS: '0' }, 'MODEL_BATCH_MAX_TOKENS="0"'],
+    [{ MODEL_BATCH_PACKING: 'sorted' }, 'MODEL_BATCH_PACKING="sorted"'],
+    [
+      { MAX_INPUT_BYTES: '900000', MODEL_BATCH_MAX_BYTES: '100000' },
+      'MAX_INPUT_BYTES (900000) must not exceed MODEL_BATCH_MAX_BYTES',
+    ],
+    [
+      { RETRY_BASE_MS: '500', RETRY_MAX_MS: '100' },
+      'RETRY_BASE_MS (500) must not exceed RETRY_MAX_MS',
+    ],
+  ])('names the bad variable: %j', (overrides, message) => {
+    const load = () => loadConfig({ ...required, ...overrides });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(() => loadConfig({ CODEC: 'x' })).toThrow(
+      /RESULTS_TABLE_NAME.*DLQ_URL.*ENDPOINT_NAME.*CODEC/,
+    );
+  });
+});

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import type { ItemOutcome } from '../../../../lib/batcher/invoke/modelInvoker.js';
+import { maxOutputBytes, settle } from '../../../../lib/batcher/settle/settlement.js';
+import type { EnvelopeResult } from '../../../../lib/contract/envelope.js';
+import { redeliveryDelaySeconds } from '../../../../lib/contract/redeliveryBackoff.js';
+import { deliveredRecord } from '../../../helpers/factories.js';
+
+const record = (receiveCount = 1, messageId = 'm-1') =>
+  deliveredRecord({ receiveCount, messageId });
+const valid = (deadline?: number): EnvelopeResult => ({
+  ok: true,
+  request: { id: 'a', inputJson: '1', inputBytes: 1, deadline },
+});
+const ok: ItemOutcome = { status: 'ok', outputJson: '{"y":1}', latencyMs: 12.4, batchItems: 8 };
+const unavailable: ItemOutcome = {
+  status: 'retry',
+  reason: 'unavailable',
+  message: 'ServiceUnavailable: busy',
+};
+const poison: ItemOutcome = { status: 'retry', reason: 'model-error', message: 'ModelError: 500' };
+const systemic: ItemOutcome = {
+  status: 'retry',
+  reason: 'systemic',
+  message: 'ValidationError: Endpoint x not found',
+};
+const context = (outcome?: ItemOutcome, succeeded: string[] = [], now = 1_000) => ({
+  succeeded: new Set(succeeded),
+  outcomes: new Map(outcome ? [['a', outcome]] : []),
+  maxReceiveCount: 3,
+  primaryOf: [0],
+  now,
+});
+const delay = (count: number) => redeliveryDelaySeconds(count);
+
+describe('settle: the error-routing table', () => {
+  it.each<[string, EnvelopeResult, ReturnType<typeof context>, number, unknown]>([
+    [
+      'invalid envelope -> failed INVALID_REQUEST',
+      { ok: false, id: 'm-1', error: { code: 'INVALID_REQUEST', message: 'input is required' } },
+      context(),
+      1,
+      { kind: 'failed', error: { code: 'INVALID_REQUEST', message: 'input is required' } },
+    ],
+    [
+      'id already SUCCEEDED -> duplicate of an earlier delivery',
+      valid(),
+      context(undefined, ['a']),
+      1,
+      { kind: 'duplicate', of: undefined },
+    ],
+    [
+      'model ok -> succeeded',
+      valid(),
+      context(ok),
+      1,
+      { kind: 'succeeded', outputJson: '{"y":1}', latencyMs: 12.4, batchItems: 8 },
+    ],
+    [
+      'isolated 4xx -> failed MODEL_REJECTED',
+      valid(),
+      context({ status: 'failed', error: { code: 'MODEL_REJECTED', message: 'no' } }),
+      1,
+      { kind: 'failed', error: { code: 'MODEL_REJECTED', message: 'no' } },
+    ],
+    [
+      'deadline passed before an attempt -> failed EXPIRED',
+      valid(),
+      context({ status: 'expired' }),
+      1,
+      { kind: 'failed', error: { code: 'EXPIRED', message: expect.stringContaining('deadline') } },
+    ],
+    [
+      'unavailable before the last delivery -> retry MODEL_UNAVAILABLE after a backoff',
+      valid(),
+      context(unavailable),
+      2,
+      {
+        kind: 'retry',
+        error: { code: 'MODEL_UNAVAILABLE', message: 'ServiceUnavailable: busy' },
+        delaySeconds: delay(2),
+      },
+    ],
+    [
+      'unavailable on the last delivery -> failed RETRIES_EXHAUSTED',
+      valid(),
+      context(unavailable),
+      3,
+      {
+        kind: 'failed',
+        error: {
+          code: 'RETRIES_EXHAUSTED',
+          message: 'still failing after 3 deliveries: ServiceUnavailable: busy',
+        },
+      },
+    ],
+    [
+      'a 5xx poison pill alone before the last delivery -> retry',
+      valid(),
+      context(poison),
+      1,
+      {
+        kind: 'retry',
+        error: expect.objectContaining({ code: 'MODEL_UNAVAILABLE' }),
+        delaySeconds: delay(1),
+      },
+    ],
+    [
+      'a 5xx poison pill alone on the last delivery -> failed MODEL_ERROR',
+      valid(),
+      context(poison),
+      3,
+      {
+        kind: 'failed',
+        error: { code: 'MODEL_ERROR', message: expect.stringContaining('ModelError: 500') },
+      },
+    ],
+    [
+      'systemic before the last delivery -> retry ENDPOINT_MISCONFIGURED, never a DLQ',
+      valid(),
+      context(systemic),
+      1,
+      {
+        kind: 'retry',
+        error: { code: 'ENDPOINT_MISCONFIGURED', message: systemic.message },
+        delaySeconds: delay(1),
+      },
+    ],
+    [
+      'systemic on the last delivery -> requeue, never a DLQ',
+      valid(),
+      context(systemic),
+      3,
+      {
+        kind: 'requeue',
+        error: { code: 'ENDPOINT_MISCONFIGURED', message: systemic.message },
+        delaySeconds: delay(3),
+      },
+    ],
+    [
+      'left waiting past its deadline -> failed EXPIRED, not RETRYING',
+      valid(500),
+      context(unavailable, [], 1_000),
+      1,
+      { kind: 'failed', error: expect.objectContaining({ code: 'EXPIRED' }) },
+    ],
+    [
+      'a systemic hold past its deadline -> failed EXPIRED, not requeued',
+      valid(500),
+      context(systemic, [], 1_000),
+      3,
+      { kind: 'failed', error: expect.objectContaining({ code: 'EXPIRED' }) },
+    ],
+    [
+      'output too large -> failed OUTPUT_TOO_LARGE',
+      valid(),
+      context({ ...ok, outputJson: 'x'.repeat(maxOutputBytes + 1) }),
+      1,
+      {
+        kind: 'failed',
+        error: { code: 'OUTPUT_TOO_LARGE', message: expect.stringContaining('bytes') },
+      },
+    ],
+  ])('%s', (_, envelope, ctx, receiveCount, verdict) => {
+    expect(settle(0, record(receiveCount), envelope, ctx).verdict).toEqual(verdict);
+  });
+
+  it('settles a repeated id as a duplicate of the record that represents it', () => {
+    const ctx = { ...context(ok), primaryOf: [1, 1] };
+    expect(settle(0, record(1, 'm-0'), valid(), ctx).verdict).toEqual({ kind: 'duplicate', of: 1 });
+    expect(settle(1, record(1, 'm-1'), valid(), ctx).verdict.kind).toBe('succeeded');
+  });
+});
