@@ -39,6 +39,12 @@ export const MetricName = {
   unprocessed: 'Unprocessed',
   /** Requests held back by a misconfigured endpoint on their last delivery, sent back to the queue. */
   requeued: 'Requeued',
+  /** Cost line, per invocation: model call time (ms summed over calls) divided by the requests settled. */
+  endpointMsPerRequest: 'EndpointMsPerRequest',
+  /** Cost line, per invocation: bytes written (result rows + offloaded objects) divided by the requests settled. */
+  bytesWrittenPerRequest: 'BytesWrittenPerRequest',
+  /** Outputs stored in the results bucket instead of their row. */
+  offloadedOutputs: 'OffloadedOutputs',
 } as const;
 
 /** One of {@link MetricName}'s values. */

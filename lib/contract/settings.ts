@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AwsLimits } from './awsLimits.js';
+import { resultEncodings } from './resultEncoding.js';
 
 /** The names accepted by the `CODEC` setting: the batcher's built-in codecs. */
 export const codecNames = ['json-instances', 'hf-inputs', 'jsonlines'] as const;
@@ -106,6 +107,32 @@ export const batcherSettings = {
     default: 60_000,
     prop: true,
   },
+  /**
+   * How SUCCEEDED rows store the model's output (see lib/contract/resultEncoding.ts):
+   * `compressed` (gzip of the exact JSON text, only when smaller; lossless for any JSON),
+   * `json` (the text as is), or opt-in numeric packing for arrays of numbers: `float32`
+   * (bit-identical to a float32 model), `float16`, `int8` (lossy, error documented).
+   * @default 'compressed'
+   */
+  resultEncoding: {
+    env: 'RESULT_ENCODING',
+    schema: z.enum(resultEncodings),
+    default: 'compressed',
+    prop: true,
+  },
+  /**
+   * Encoded outputs larger than this go to the results bucket, the row holding a pointer;
+   * rows that would exceed DynamoDB's 400 KB item limit go there whatever this is.
+   * @default 64 KiB
+   */
+  resultOffloadBytes: {
+    env: 'RESULT_OFFLOAD_BYTES',
+    schema: int(1, AwsLimits.dynamoMaxItemBytes),
+    default: 64 * 1024,
+    prop: true,
+  },
+  /** S3 bucket receiving outputs too large for a row. Unset: no offload (OUTPUT_TOO_LARGE past the row limit). */
+  resultsBucketName: { env: 'RESULTS_BUCKET_NAME', schema: z.string().min(1).optional() },
   /** Time kept free at the end of an invocation to record outcomes, in ms. @default 3000 */
   timeReserveMs: { env: 'TIME_RESERVE_MS', schema: int(0, 60_000), default: 3_000 },
   /** First retry delay of the jittered exponential backoff, in ms. @default 100 */
@@ -172,6 +199,7 @@ export function checkSettings(
     const given = raw[key];
     const value = given === undefined || given === '' ? setting.default : given;
     if (value === undefined) {
+      if (setting.schema.safeParse(undefined).success) continue; // optional, unset
       if (requireAll) problems.push(`${label(key)} is required but not set`);
       continue;
     }

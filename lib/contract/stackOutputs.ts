@@ -7,6 +7,8 @@ export const StackOutput = {
   queueUrl: 'RequestQueueUrl',
   dlqUrl: 'DlqUrl',
   tableName: 'ResultsTableName',
+  /** S3 bucket of outputs too large for a result row. */
+  resultsBucket: 'ResultsBucketName',
   functionName: 'FunctionName',
   endpointName: 'EndpointName',
   alarms: 'Alarms',

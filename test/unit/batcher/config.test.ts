@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       maxReceiveCount: 5,
       resultTtlSeconds: 604_800,
       modelCallTimeoutMs: 60_000,
+      resultEncoding: 'compressed',
+      resultOffloadBytes: 65_536,
       timeReserveMs: 3_000,
       retryBaseMs: 100,
       retryMaxMs: 5_000,
