@@ -57,10 +57,7 @@ export function formatOutputLocation({ bucket, key }: ObjectLocation): string {
  * anything that is not an `s3://<bucket>/results/...` URI.
  */
 export function parseOutputLocation(location: unknown): ObjectLocation {
-  const match =
-    typeof location === 'string'
-      ? /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(location)
-      : null;
+  const match = typeof location === 'string' ? /^s3:\/\/([^/]+)\/(.+)$/.exec(location) : null;
   if (!match || !match[2]!.startsWith(resultObjectPrefix))
     throw new ResultDecodeError(
       `${outputLocationAttribute} must be s3://<bucket>/${resultObjectPrefix}..., found ${JSON.stringify(location)?.slice(0, 300)}`,
