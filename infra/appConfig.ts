@@ -76,6 +76,11 @@ export function readAppConfig(read: ContextReader): AppConfig {
     // Checked by the construct with the function's own schema: a typo fails the synth.
     codec: text(read, 'sagebatch:codec') as BatchingPipelineProps['codec'],
     maxReceiveCount: number(read, 'sagebatch:maxReceiveCount'),
+    resultEncoding: text(
+      read,
+      'sagebatch:resultEncoding',
+    ) as BatchingPipelineProps['resultEncoding'],
+    resultOffloadBytes: number(read, 'sagebatch:resultOffloadBytes'),
     timeout: seconds('sagebatch:timeoutSeconds'),
     memorySize: number(read, 'sagebatch:memorySize'),
     tracing: String(read('sagebatch:tracing') ?? 'false') === 'true' ? Tracing.ACTIVE : undefined,
