@@ -453,6 +453,16 @@ describe('the results bucket (outputs too large for a row)', () => {
     expect(build({ resultOffloadBytes: 0 })).toThrow('resultOffloadBytes=0');
     expect(build({ resultOffloadBytes: 409_601 })).toThrow('resultOffloadBytes=409601');
   });
+
+  it('graphs the cost line: endpoint time and bytes written per request, outputs offloaded', () => {
+    const [dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    expect(body).toContain('Cost per request');
+    expect(body).toContain('Outputs offloaded to S3');
+    for (const metric of ['EndpointMsPerRequest', 'BytesWrittenPerRequest', 'OffloadedOutputs']) {
+      expect(body).toContain(`Sagebatch\\",\\"${metric}\\",\\"service`);
+    }
+  });
 });
 
 describe('BatchingPipeline creating its endpoint', () => {
