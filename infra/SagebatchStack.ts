@@ -22,7 +22,7 @@ export interface SagebatchStackProps extends StackProps {
   readonly pipeline: BatchingPipelineProps;
   /** @default alarms without actions */
   readonly alarms?: AlarmDestination;
-  /** ARN of a customer-managed KMS key for the queues and the table. @default AWS-managed encryption */
+  /** ARN of a customer-managed KMS key for the queues, the table and the results bucket. @default AWS-managed encryption */
   readonly encryptionKeyArn?: string;
 }
 

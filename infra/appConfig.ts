@@ -25,7 +25,7 @@ export interface AppConfig {
   readonly local: boolean;
   readonly pipeline: BatchingPipelineProps;
   readonly alarms: AlarmDestination;
-  /** ARN of a customer-managed KMS key for the queues and the table. */
+  /** ARN of a customer-managed KMS key for the queues, the table and the results bucket. */
   readonly encryptionKeyArn?: string;
 }
 
