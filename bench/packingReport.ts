@@ -8,6 +8,8 @@ export interface PackingResults {
   readonly machine: string;
   readonly date: string;
   readonly commit: string;
+  /** When the tuner check ran, if not with the comparisons (`--only tuner`). */
+  readonly tunerRun?: { readonly date: string; readonly commit: string };
   readonly comparisons: PackingComparison[];
   readonly tuner: TunerCheck | undefined;
 }
@@ -37,6 +39,11 @@ export function renderPackingSection(p: PackingResults): string {
     '',
     `- model: ${p.model}; the model server pads every call to its longest item, as a Hugging Face endpoint does, and counts real and padded tokens`,
     `- machine: ${p.machine}; date: ${p.date}, commit ${p.commit}; rerun: \`npm run bench -- --only packing\``,
+    ...(p.tunerRun && p.tunerRun.commit !== p.commit
+      ? [
+          `- the tuner check ran apart: date: ${p.tunerRun.date}, commit ${p.tunerRun.commit}; rerun: \`npm run bench -- --only tuner\``,
+        ]
+      : []),
     '- the real handler, same inputs, same `modelBatchMaxItems` and token budget (`MODEL_BATCH_MAX_TOKENS` default), only `MODEL_BATCH_PACKING` differs; rounds interleaved (FIFO, length, FIFO, length, ...) in one run; medians, with the range over rounds',
     '',
   ];

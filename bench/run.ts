@@ -221,11 +221,15 @@ async function packingBench(model: { url: string } | null): Promise<void> {
   try {
     const count = options.sentences ?? (quick ? 400 : 1_000);
     const comparisons: PackingResults['comparisons'] = [];
+    const today = { date: new Date().toISOString().slice(0, 10), commit: commit() };
+    // The run the comparisons come from: this one, or with --only tuner the last full one.
+    let comparisonsRun = today;
     if (options.only === 'tuner') {
-      // The tuner check alone: the comparisons of the last full packing run stand.
       const last = join(outDir, 'packing.json');
       if (!existsSync(last)) throw new Error(`--only tuner needs an earlier run's ${last}`);
-      comparisons.push(...(JSON.parse(readFileSync(last, 'utf8')) as PackingResults).comparisons);
+      const earlier = JSON.parse(readFileSync(last, 'utf8')) as PackingResults;
+      comparisons.push(...earlier.comparisons);
+      comparisonsRun = { date: earlier.date, commit: earlier.commit };
     }
     for (const name of options.only === 'tuner' ? [] : (['query-passage', 'lognormal'] as const)) {
       const texts = corpus(name, count);
@@ -266,8 +270,8 @@ async function packingBench(model: { url: string } | null): Promise<void> {
         ? 'sentence-transformers/all-MiniLM-L6-v2 on CPU (torch 2.13.0), tokenizer padding to the longest item'
         : 'simulated padding model (5 ms + 10 µs per padded token a call, words + 2 tokens an item)',
       machine: machine(),
-      date: new Date().toISOString().slice(0, 10),
-      commit: commit(),
+      ...comparisonsRun,
+      tunerRun: today,
       comparisons,
       tuner,
     });

@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -16,6 +17,7 @@ import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
 import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js';
+import { ResultsBucket } from './ResultsBucket.js';
 import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 import { UnprocessedFinalizer } from './UnprocessedFinalizer.js';
 import {
@@ -80,7 +82,11 @@ export interface BatchingPipelineProps extends PropSettings {
   readonly endpointLatencyAlarmThreshold?: Duration;
   /** Function log retention. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** What happens to the results table when the stack is deleted. @default RemovalPolicy.RETAIN */
+  /**
+   * What happens to the results table and the results bucket when the stack is deleted:
+   * both together, so no row outlives the object it points to.
+   * @default RemovalPolicy.RETAIN
+   */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /**
    * Pre-warmed throughput of the on-demand results table, for a known peak from the start.
@@ -88,10 +94,10 @@ export interface BatchingPipelineProps extends PropSettings {
    */
   readonly tableWarmThroughput?: dynamodb.WarmThroughput;
   /**
-   * Customer-managed KMS key for both queues and the results table. The function, the
-   * event source and producers granted through `queue.grantSendMessages` get the key
-   * permissions they need.
-   * @default SQS-managed SSE for the queues, the AWS-managed key for the table
+   * Customer-managed KMS key for both queues, the results table and the results bucket.
+   * The function, the event source and producers granted through `queue.grantSendMessages`
+   * get the key permissions they need; readers of offloaded outputs need kms:Decrypt on it.
+   * @default SQS-managed SSE for the queues, the AWS-managed key for the table, SSE-S3 for the bucket
    */
   readonly encryptionKey?: kms.IKey;
   /** Lambda active tracing (X-Ray). @default lambda.Tracing.DISABLED */
@@ -114,7 +120,8 @@ export const pipelineTagKey = 'sagebatch:pipeline';
 
 /**
  * An SQS-triggered batching pipeline in front of a SageMaker endpoint: request queue (with
- * DLQ), batcher function, results table, alarms and dashboard, all secure by default.
+ * DLQ), batcher function, results table (and a bucket for outputs too large for a row),
+ * alarms and dashboard, all secure by default.
  *
  * @example
  * ```ts
@@ -138,6 +145,11 @@ export class BatchingPipeline extends Construct {
   readonly finalizer: NodejsFunction;
   /** One row per request id. */
   readonly table: dynamodb.Table;
+  /**
+   * Outputs too large for their row, at `results/<request id>` (the row holds the pointer).
+   * Readers need s3:GetObject on its objects (and kms:Decrypt with a customer-managed key).
+   */
+  readonly resultsBucket: s3.Bucket;
   /** The batcher. */
   readonly function: NodejsFunction;
   /** The event source mapping from the request queue to the batcher, to tune further. */
@@ -251,6 +263,12 @@ export class BatchingPipeline extends Construct {
       warmThroughput: props.tableWarmThroughput,
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
+    const results = new ResultsBucket(this, 'ResultsBucket', {
+      resultTtl,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.resultsBucket = results.bucket;
 
     // In created mode the function names the endpoint by the resource's own attributes, so
     // CloudFormation creates (or replaces) the endpoint before it updates the function.
@@ -304,7 +322,9 @@ export class BatchingPipeline extends Construct {
         resources: [this.table.tableArn],
       }),
     );
-    // Sending to the DLQ and writing rows encrypt with the key; reading rows decrypts.
+    results.grantWriteResults(role);
+    // Sending to the DLQ, writing rows and offloaded outputs encrypt with the key (S3's
+    // PutObject under SSE-KMS asks for kms:GenerateDataKey); reading rows decrypts.
     props.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
     // Every batcher setting from the one table, resolved; the resources' names are tokens.
@@ -315,6 +335,7 @@ export class BatchingPipeline extends Construct {
     }
     Object.assign(environment, {
       [batcherSettings.resultsTableName.env]: this.table.tableName,
+      [batcherSettings.resultsBucketName.env]: this.resultsBucket.bucketName,
       [batcherSettings.dlqUrl.env]: this.dlq.queueUrl,
       [batcherSettings.requestQueueUrl.env]: this.queue.queueUrl,
       [batcherSettings.endpointName.env]: endpointName,

@@ -283,6 +283,24 @@ export class PipelineOperations extends Construct {
           right: [custom(MetricName.systemicErrors, 'Sum', 'systemic (circuit open)')],
         }),
       ],
+      // The cost line: what one request costs in endpoint time and in bytes written
+      // (DynamoDB write units and S3 storage follow the bytes), averaged over invocations.
+      [
+        new cloudwatch.GraphWidget({
+          title: 'Cost per request',
+          left: [custom(MetricName.endpointMsPerRequest, 'Average', 'endpoint ms per request')],
+          right: [
+            custom(MetricName.bytesWrittenPerRequest, 'Average', 'bytes written per request'),
+          ],
+          leftYAxis: { min: 0, label: 'ms', showUnits: false },
+          rightYAxis: { min: 0, label: 'bytes', showUnits: false },
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Outputs offloaded to S3',
+          left: [custom(MetricName.offloadedOutputs, 'Sum', 'offloaded outputs')],
+          leftYAxis: { min: 0, showUnits: false },
+        }),
+      ],
     ];
     if (props.endpoint) {
       widgets.push([

@@ -22,7 +22,7 @@ export interface SagebatchStackProps extends StackProps {
   readonly pipeline: BatchingPipelineProps;
   /** @default alarms without actions */
   readonly alarms?: AlarmDestination;
-  /** ARN of a customer-managed KMS key for the queues and the table. @default AWS-managed encryption */
+  /** ARN of a customer-managed KMS key for the queues, the table and the results bucket. @default AWS-managed encryption */
   readonly encryptionKeyArn?: string;
 }
 
@@ -56,6 +56,10 @@ export class SagebatchStack extends Stack {
       [StackOutput.queueUrl]: [this.pipeline.queue.queueUrl, 'Send requests here'],
       [StackOutput.dlqUrl]: [this.pipeline.dlq.queueUrl, 'Failed requests, with error attributes'],
       [StackOutput.tableName]: [this.pipeline.table.tableName, 'One result row per request id'],
+      [StackOutput.resultsBucket]: [
+        this.pipeline.resultsBucket.bucketName,
+        'Outputs too large for their result row (the row points to results/<request id>)',
+      ],
       [StackOutput.functionName]: [this.pipeline.function.functionName, 'The batcher function'],
       [StackOutput.endpointName]: [this.pipeline.endpointName, 'The SageMaker endpoint invoked'],
       [StackOutput.alarms]: [alarmsGo, 'Where the pipeline alarms notify'],

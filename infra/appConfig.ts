@@ -25,7 +25,7 @@ export interface AppConfig {
   readonly local: boolean;
   readonly pipeline: BatchingPipelineProps;
   readonly alarms: AlarmDestination;
-  /** ARN of a customer-managed KMS key for the queues and the table. */
+  /** ARN of a customer-managed KMS key for the queues, the table and the results bucket. */
   readonly encryptionKeyArn?: string;
 }
 
@@ -76,6 +76,11 @@ export function readAppConfig(read: ContextReader): AppConfig {
     // Checked by the construct with the function's own schema: a typo fails the synth.
     codec: text(read, 'sagebatch:codec') as BatchingPipelineProps['codec'],
     maxReceiveCount: number(read, 'sagebatch:maxReceiveCount'),
+    resultEncoding: text(
+      read,
+      'sagebatch:resultEncoding',
+    ) as BatchingPipelineProps['resultEncoding'],
+    resultOffloadBytes: number(read, 'sagebatch:resultOffloadBytes'),
     timeout: seconds('sagebatch:timeoutSeconds'),
     memorySize: number(read, 'sagebatch:memorySize'),
     tracing: String(read('sagebatch:tracing') ?? 'false') === 'true' ? Tracing.ACTIVE : undefined,

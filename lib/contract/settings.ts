@@ -143,6 +143,13 @@ export const batcherSettings = {
 
 type Settings = typeof batcherSettings;
 
+/**
+ * Key prefix of offloaded outputs in the results bucket: an output lives at
+ * `results/<request id>`. The function may write only under it and the bucket's lifecycle
+ * rule expires only under it, so writer and infrastructure share this one value.
+ */
+export const resultObjectPrefix = 'results/';
+
 /** Settings of the batcher function, read from the environment once at cold start. */
 export type BatcherConfig = {
   readonly [K in keyof Settings]: z.infer<Settings[K]['schema']>;

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -200,12 +200,24 @@ describe('BatchingPipeline with an existing endpoint', () => {
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineLogs/), 'Arn'] },
     });
+    expect(statements).toContainEqual({
+      actions: ['s3:PutObject'],
+      resource: {
+        'Fn::Join': [
+          '',
+          [
+            { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResultsBucket/), 'Arn'] },
+            '/results/*',
+          ],
+        ],
+      },
+    });
     const consume = statements.find((s) => s.actions.includes('sqs:ReceiveMessage'))!;
     expect(consume.resource).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'],
     });
     expect(statements.flatMap((s) => [s.resource].flat())).not.toContain('*');
-    expect(statements).toHaveLength(6);
+    expect(statements).toHaveLength(7);
     // No managed policies: the function role carries only the statements above.
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
@@ -291,17 +303,165 @@ describe('BatchingPipeline with an existing endpoint', () => {
     }
   });
 
-  it('outputs the queue, DLQ, table, function and endpoint names', () => {
-    const outputs = Object.keys(template.findOutputs('*'));
-    expect(outputs.sort()).toEqual([
+  it('outputs the queue, DLQ, table, results bucket, function and endpoint names', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual([
       'Alarms',
       'DashboardName',
       'DlqUrl',
       'EndpointName',
       'FunctionName',
       'RequestQueueUrl',
+      'ResultsBucketName',
       'ResultsTableName',
     ]);
+    expect(outputs.ResultsBucketName!.Value).toEqual({
+      Ref: expect.stringMatching(/^PipelineResultsBucket/),
+    });
+  });
+});
+
+describe('the results bucket (outputs too large for a row)', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth({ endpointName: 'ep' }).template;
+  });
+  const bucketOf = (t: Template) => {
+    const buckets = resourcesOf(t, 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(1);
+    return buckets[0]!;
+  };
+
+  it('is private, unversioned and encrypted with S3-managed keys without a customer key', () => {
+    const bucket = bucketOf(template);
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ],
+    });
+    // Each object is written once and expires with its row: no versions to pay for.
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    // No public website, no ACL grants, no name of our choosing (CloudFormation's is unique).
+    expect(bucket.Properties.BucketName).toBeUndefined();
+    expect(bucket.Properties.WebsiteConfiguration).toBeUndefined();
+  });
+
+  it('denies every request that does not use TLS, on the bucket and its objects', () => {
+    const policies = resourcesOf(template, 'AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(1);
+    const bucketArn = { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResultsBucket/), 'Arn'] };
+    expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }],
+      },
+    ]);
+  });
+
+  it('expires offloaded outputs under results/ with their rows, and is retained with the table', () => {
+    expect(bucketOf(template).Properties.LifecycleConfiguration).toEqual({
+      Rules: [
+        { Id: 'ExpireWithResultRows', Prefix: 'results/', ExpirationInDays: 7, Status: 'Enabled' },
+      ],
+    });
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  // S3 expiration counts whole days (at least one, then rounded to the next midnight UTC):
+  // round the TTL up, so an object never expires before the row pointing to it.
+  it.each([
+    [Duration.seconds(60), 1],
+    [Duration.days(1), 1],
+    [Duration.seconds(86_401), 2],
+    [Duration.hours(36), 2],
+    [Duration.days(30), 30],
+  ])('keeps objects of a %s row TTL for %i day(s)', (resultTtl, days) => {
+    const bucket = bucketOf(synth({ endpointName: 'ep', resultTtl }).template);
+    expect(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(days);
+  });
+
+  it('is deleted with the table when the table is (local mode)', () => {
+    const { template: local } = synth({
+      endpointName: 'ep',
+      tableRemovalPolicy: RemovalPolicy.DESTROY,
+    });
+    local.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    local.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  it('gives the batcher its name, the encoding and the offload threshold; the finalizer none of it', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    const batcher = functions.find((f) => String(f.Properties.Description).includes('batcher'))!;
+    expect(batcher.Properties.Environment.Variables).toMatchObject({
+      RESULTS_BUCKET_NAME: { Ref: expect.stringMatching(/^PipelineResultsBucket/) },
+      RESULT_ENCODING: 'compressed',
+      RESULT_OFFLOAD_BYTES: '65536',
+    });
+    const finalizer = functions.find((f) =>
+      String(f.Properties.Description).includes('finalizer'),
+    )!;
+    expect(finalizer.Properties.Environment.Variables).not.toHaveProperty('RESULTS_BUCKET_NAME');
+  });
+
+  it('lets only the batcher write, and only objects under results/', () => {
+    const s3Statements = (role: string) =>
+      functionStatements(template, role).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+    expect(s3Statements('^PipelineRole')).toEqual([
+      {
+        actions: ['s3:PutObject'],
+        resource: {
+          'Fn::Join': [
+            '',
+            [
+              { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResultsBucket/), 'Arn'] },
+              '/results/*',
+            ],
+          ],
+        },
+      },
+    ]);
+    // The finalizer writes FAILED rows only: never an output, so no S3 access.
+    expect(s3Statements('^PipelineFinalizerRole')).toEqual([]);
+  });
+
+  it('passes a chosen encoding and threshold through, and rejects what the function would', () => {
+    const { template: chosen } = synth({
+      endpointName: 'ep',
+      resultEncoding: 'float32',
+      resultOffloadBytes: 200_000,
+    });
+    chosen.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ RESULT_ENCODING: 'float32', RESULT_OFFLOAD_BYTES: '200000' }),
+      },
+    });
+    const build = (props: Partial<BatchingPipelineProps>) => () =>
+      new BatchingPipeline(new Stack(new App(), 'S'), 'P', { endpointName: 'e', ...props });
+    expect(build({ resultEncoding: 'zstd' as 'json' })).toThrow('resultEncoding="zstd"');
+    expect(build({ resultOffloadBytes: 0 })).toThrow('resultOffloadBytes=0');
+    expect(build({ resultOffloadBytes: 409_601 })).toThrow('resultOffloadBytes=409601');
+  });
+
+  it('graphs the cost line: endpoint time and bytes written per request, outputs offloaded', () => {
+    const [dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    expect(body).toContain('Cost per request');
+    expect(body).toContain('Outputs offloaded to S3');
+    for (const metric of ['EndpointMsPerRequest', 'BytesWrittenPerRequest', 'OffloadedOutputs']) {
+      expect(body).toContain(`Sagebatch\\",\\"${metric}\\",\\"service`);
+    }
   });
 });
 
@@ -497,7 +657,7 @@ describe('BatchingPipeline options', () => {
     });
   });
 
-  it('encrypts both queues and the table with a customer-managed key and grants the function its use', () => {
+  it('encrypts the queues, the table and the results bucket with a customer-managed key and grants the function its use', () => {
     const app = new App({ context: noBundling });
     const stack = new Stack(app, 'Kms', { env: { account: '123456789012', region: 'us-east-1' } });
     const key = new kms.Key(stack, 'DataKey', { enableKeyRotation: true });
@@ -512,6 +672,16 @@ describe('BatchingPipeline options', () => {
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    });
+    // Offloaded outputs too: S3 asks the writer for kms:GenerateDataKey, the reader for kms:Decrypt.
+    const [bucket] = resourcesOf(template, 'AWS::S3::Bucket');
+    expect(bucket!.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        {
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+        },
+      ],
     });
     const kmsActions = functionStatements(template)
       .filter((s) => s.actions.some((a) => a.startsWith('kms:')))
@@ -554,6 +724,7 @@ describe('BatchingPipeline options', () => {
     const untaggable = new Set([
       'AWS::IAM::Policy',
       'AWS::SQS::QueuePolicy',
+      'AWS::S3::BucketPolicy',
       'AWS::Lambda::EventSourceMapping',
       'AWS::CloudWatch::Dashboard',
       'AWS::ApplicationAutoScaling::ScalingPolicy',

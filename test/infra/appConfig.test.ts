@@ -20,6 +20,21 @@ describe('readAppConfig', () => {
     );
   });
 
+  it('reads the result encoding and the offload threshold, left to the construct to check', () => {
+    const config = from({
+      'sagebatch:endpointName': 'ep',
+      'sagebatch:resultEncoding': 'float16',
+      'sagebatch:resultOffloadBytes': '100000',
+    });
+    expect(config.pipeline.resultEncoding).toBe('float16');
+    expect(config.pipeline.resultOffloadBytes).toBe(100_000);
+    const unset = from({ 'sagebatch:endpointName': 'ep' }).pipeline;
+    expect([unset.resultEncoding, unset.resultOffloadBytes]).toEqual([undefined, undefined]);
+    expect(() => from({ 'sagebatch:resultOffloadBytes': 'lots' })).toThrow(
+      'context sagebatch:resultOffloadBytes must be a number',
+    );
+  });
+
   it('turns min/max instances into backlog scaling of a created endpoint', () => {
     const config = from({
       'sagebatch:endpointName': 'minilm',
