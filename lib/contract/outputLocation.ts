@@ -6,9 +6,7 @@
  * exactly the bytes a row's `output` attribute would have held.
  */
 import { ResultDecodeError, type StoredOutput } from './resultEncoding.js';
-
-/** Prefix of every results object: the bucket's lifecycle rule and the function's s3:PutObject grant cover exactly this. */
-export const resultObjectPrefix = 'results/';
+import { resultObjectPrefix } from './settings.js';
 
 /** Name of the row attribute pointing at an offloaded output. */
 export const outputLocationAttribute = 'outputLocation';
