@@ -77,6 +77,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     CODEC: 'hf-inputs',
     MODEL_BATCH_MAX_ITEMS: String(options.modelBatchItems),
     MODEL_PARALLELISM: String(options.modelParallelism ?? 2),
+    // Rows keep the model's JSON text: the encodings table re-encodes them under every encoding.
+    RESULT_ENCODING: 'json',
     ...options.environment,
   });
   const handler = createHandler(() => ({

@@ -113,6 +113,11 @@ export function createHandler(
     const saveBy = context.getRemainingTimeInMillis() - abortEarlyMs - saveMarginMs;
     const report = await persistOutcomes(settlements, {
       store,
+      outputs: {
+        encoding: config.resultEncoding,
+        offloadBytes: config.resultOffloadBytes,
+        bucket: deps.resultBucket,
+      },
       deadLetters,
       requestQueue,
       resultTtlSeconds: config.resultTtlSeconds,
@@ -160,6 +165,7 @@ export function createHandler(
       retried: report.retried,
       duplicates: report.duplicates,
       requeued: report.requeued,
+      offloaded: report.offloaded,
       unread: unread.size,
     });
 

@@ -1,11 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeadLetterPublisher } from '../aws/deadLetterPublisher.js';
 import { RequestQueue } from '../aws/requestQueue.js';
+import { ResultBucket } from '../aws/resultBucket.js';
 import { ResultStore } from '../aws/resultStore.js';
 import { type RetryPolicy, retryPolicyOf } from '../common/retryPolicy.js';
 import { type Clock, systemClock } from './clock.js';
@@ -21,6 +23,8 @@ export interface BatcherDependencies {
   readonly store: Pick<ResultStore, 'findSucceeded' | 'write'>;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
   readonly requestQueue: Pick<RequestQueue, 'changeVisibility' | 'requeue'>;
+  /** Where outputs too large for a row go; absent when `RESULTS_BUCKET_NAME` is not set. */
+  readonly resultBucket?: Pick<ResultBucket, 'name' | 'put'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Time source (tests inject a virtual one); default the wall clock. */
@@ -69,6 +73,14 @@ export function createDependencies(
     store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
     deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
     requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
+    ...(config.resultsBucketName === undefined
+      ? {}
+      : {
+          resultBucket: new ResultBucket({
+            client: new S3Client({}),
+            bucketName: config.resultsBucketName,
+          }),
+        }),
     ...telemetry,
   };
 }

@@ -12,7 +12,7 @@ import {
   metricsNamespace,
 } from '../contract/metricNames.js';
 import type { ModelCallReport } from './invoke/modelInvoker.js';
-import type { PersistReport } from './persist/persistOutcomes.js';
+import type { PersistReport, WriteVolume } from './persist/persistOutcomes.js';
 
 export {
   defaultServiceName,
@@ -43,16 +43,27 @@ export function createTelemetry(env: Readonly<Record<string, string | undefined>
 }
 
 /**
+ * What {@link recordInvocationMetrics} reads: the persist report, and what was written
+ * (optional for callers that have no writes to report: they count as 0).
+ */
+export type InvocationReport = PersistReport & Partial<WriteVolume>;
+
+/**
  * Adds one invocation's counts to `metrics`. Only calls the endpoint really answered (or
  * let time out) count as model invocations; calls cut off by the function's own time
  * budget do not. Items, latency and bytes are per successful call; errors are counted
  * in total and per kind.
+ *
+ * The cost line divides by `records` (every record delivered, duplicates included: what a
+ * producer sent): `EndpointMsPerRequest` is the time of every call the endpoint worked on,
+ * failed ones included, since an instance is busy either way; `BytesWrittenPerRequest`
+ * counts rows and results objects made durable, the volume DynamoDB and S3 bill.
  */
 export function recordInvocationMetrics(
   metrics: PowertoolsMetrics,
   records: number,
   calls: readonly ModelCallReport[],
-  report: PersistReport,
+  report: InvocationReport,
 ): void {
   metrics.addMetric(MetricName.records, MetricUnit.Count, records);
   const errors: Record<FailureKind, number> = {
@@ -63,9 +74,11 @@ export function recordInvocationMetrics(
     systemic: 0,
   };
   let sent = 0;
+  let endpointMs = 0;
   for (const call of calls) {
     if (call.result === 'aborted') continue;
     sent++;
+    endpointMs += call.latencyMs;
     if (call.result !== 'ok') {
       errors[call.result]++;
       continue;
@@ -86,6 +99,18 @@ export function recordInvocationMetrics(
   metrics.addMetric(MetricName.retried, MetricUnit.Count, report.retried);
   metrics.addMetric(MetricName.duplicates, MetricUnit.Count, report.duplicates);
   metrics.addMetric(MetricName.requeued, MetricUnit.Count, report.requeued);
+  const perRequest = (value: number) => (records > 0 ? value / records : 0);
+  metrics.addMetric(
+    MetricName.endpointMsPerRequest,
+    MetricUnit.Milliseconds,
+    perRequest(endpointMs),
+  );
+  metrics.addMetric(
+    MetricName.bytesWrittenPerRequest,
+    MetricUnit.Bytes,
+    perRequest(report.bytesWritten ?? 0),
+  );
+  metrics.addMetric(MetricName.offloadedOutputs, MetricUnit.Count, report.offloaded ?? 0);
 }
 
 const countOk = (calls: readonly ModelCallReport[]) =>

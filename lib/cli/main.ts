@@ -41,6 +41,8 @@ async function clientFor(options: ResourceOptions) {
       dynamo: resources.dynamo,
       queueUrl: resources.queueUrl,
       tableName: resources.tableName,
+      s3: resources.s3,
+      ...(resources.resultsBucket === undefined ? {} : { resultsBucket: resources.resultsBucket }),
     }),
   };
 }

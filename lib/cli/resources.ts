@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SagebatchError } from '../contract/errors.js';
@@ -22,6 +23,10 @@ export interface Resources {
   readonly queueUrl: string;
   readonly dlqUrl: string;
   readonly tableName: string;
+  /** Reads outputs offloaded to the results bucket. */
+  readonly s3: S3Client;
+  /** The results bucket, when the stack names one (older stacks have none). */
+  readonly resultsBucket?: string;
 }
 
 /**
@@ -59,5 +64,13 @@ export async function resolveResources(options: ResourceOptions): Promise<Resour
     queueUrl: pick(options.queueUrl, StackOutput.queueUrl, '--queue-url'),
     dlqUrl: pick(options.dlqUrl, StackOutput.dlqUrl, '--dlq-url'),
     tableName: pick(options.table, StackOutput.tableName, '--table'),
+    // Local emulators serve buckets by path (a host name such as bucket.localhost may not resolve).
+    s3: new S3Client({
+      ...config,
+      ...(options.local || process.env.AWS_ENDPOINT_URL ? { forcePathStyle: true } : {}),
+    }),
+    ...(outputs[StackOutput.resultsBucket]
+      ? { resultsBucket: outputs[StackOutput.resultsBucket] }
+      : {}),
   };
 }

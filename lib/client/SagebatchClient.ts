@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { readResultObject, type S3Port } from '../aws/resultBucket.js';
 import { ResultStore } from '../aws/resultStore.js';
 import { sendMessageBatchWithRetries } from '../aws/sendMessageBatch.js';
 import { chunkBySize } from '../common/chunk.js';
@@ -9,6 +11,8 @@ import { AwsLimits } from '../contract/awsLimits.js';
 import { requestIdPattern } from '../contract/envelope.js';
 import type { ErrorInfo } from '../contract/errorCodes.js';
 import { SagebatchError } from '../contract/errors.js';
+import { offloadedOutput, parseOutputLocation } from '../contract/outputLocation.js';
+import { decodeOutput, ResultDecodeError } from '../contract/resultEncoding.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 
 /** A request as a producer submits it (the SQS body contract). */
@@ -21,7 +25,11 @@ export interface SubmitRequest {
   readonly deadline?: number;
 }
 
-/** A result as a producer reads it: the row, with `output` parsed back from JSON text. */
+/**
+ * A result as a producer reads it: the row, with `output` decoded whatever its encoding
+ * (the parsed JSON value; nested arrays of numbers for the numeric encodings) and fetched
+ * from the results bucket when the row holds an `outputLocation` instead.
+ */
 export interface RequestResult extends Omit<ResultRow, 'output'> {
   readonly output?: unknown;
   readonly error?: ErrorInfo;
@@ -67,6 +75,19 @@ export interface SagebatchClientOptions {
   readonly maxRetryRounds?: number;
   /** Sends in flight at once. Default 8. */
   readonly sendParallelism?: number;
+  /**
+   * Reads outputs too large for their row from the results bucket. Needed only for rows
+   * with an `outputLocation`; the reader needs `s3:GetObject` on `<bucket>/results/*` (and
+   * `kms:Decrypt` on the pipeline's key when it has one).
+   */
+  readonly s3?: S3Port;
+  /**
+   * The results bucket (stack output `ResultsBucketName`). When given, a row pointing
+   * anywhere else is refused instead of read.
+   */
+  readonly resultsBucket?: string;
+  /** Results objects read at once. Default 16. */
+  readonly readParallelism?: number;
 }
 
 /** A request could not be submitted: a bad request, or SQS kept refusing it. */
@@ -151,12 +172,19 @@ export class SagebatchClient {
     return entries.map((entry) => entry.id);
   }
 
-  /** Reads the current rows of `ids` (BatchGetItem, UnprocessedKeys retried); absent ids have no row yet. */
+  /**
+   * Reads the current rows of `ids` (BatchGetItem, UnprocessedKeys retried) and decodes
+   * their outputs, fetching offloaded ones; absent ids have no row yet.
+   * @throws ResultDecodeError naming the request when an output cannot be read or decoded
+   *   (damaged, unknown encoding, object missing or not readable, no `s3` client given).
+   */
   async getResults(ids: readonly string[]): Promise<Map<string, RequestResult>> {
     const { rows } = await this.#store.getRows(ids);
-    const results = new Map<string, RequestResult>();
-    for (const [id, row] of rows) results.set(id, toResult(row));
-    return results;
+    const limit = pLimit(this.#options.readParallelism ?? 16);
+    const results = await Promise.all(
+      [...rows.values()].map((row) => limit(() => this.#toResult(row))),
+    );
+    return new Map(results.map((result) => [result.id, result]));
   }
 
   /**
@@ -187,6 +215,44 @@ export class SagebatchClient {
       await sleep(intervalMs, signal).catch(() => undefined);
     }
   }
+  async #toResult(row: ResultRow): Promise<RequestResult> {
+    const { output, ...rest } = row;
+    try {
+      if (row.outputLocation !== undefined) {
+        const body = await this.#fetch(row.outputLocation);
+        return { ...rest, output: decodeOutput(offloadedOutput(row, body)) };
+      }
+      return output === undefined ? rest : { ...rest, output: decodeOutput(row) };
+    } catch (error) {
+      if (!(error instanceof ResultDecodeError)) throw error;
+      throw new ResultDecodeError(`result ${row.id}: ${error.message}`, { cause: error });
+    }
+  }
+
+  /** The bytes of an offloaded output, with the reason in the error when they cannot be read. */
+  async #fetch(outputLocation: string): Promise<Uint8Array> {
+    const location = parseOutputLocation(outputLocation);
+    const { s3, resultsBucket } = this.#options;
+    if (resultsBucket !== undefined && location.bucket !== resultsBucket)
+      throw new ResultDecodeError(
+        `its output is in bucket ${location.bucket}, not this pipeline's results bucket ${resultsBucket}`,
+      );
+    if (s3 === undefined)
+      throw new ResultDecodeError(
+        `its output is in ${outputLocation}: give SagebatchClient an s3 client (the reader needs s3:GetObject on that bucket) to read it`,
+      );
+    try {
+      return await readResultObject(s3, location);
+    } catch (error) {
+      const { name, message } = error as Error;
+      throw new ResultDecodeError(
+        `cannot read its output at ${outputLocation} (${name}: ${message})`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
 }
 
 function toEntry(request: SubmitRequest, index: number): Entry {
@@ -201,9 +267,4 @@ function toEntry(request: SubmitRequest, index: number): Entry {
     throw new SubmitError(`request ${index} (${id}): input is required`, [id]);
   const body = JSON.stringify({ id, input: request.input, deadline: request.deadline });
   return { id, body, bytes: Buffer.byteLength(body) };
-}
-
-function toResult(row: ResultRow): RequestResult {
-  const { output, ...rest } = row;
-  return output === undefined ? rest : { ...rest, output: JSON.parse(output) };
 }

@@ -14,6 +14,13 @@
 export { ErrorCode, type ErrorInfo } from '../contract/errorCodes.js';
 export { ConfigError, SagebatchError } from '../contract/errors.js';
 export { DeadLetterAttribute } from '../contract/messageAttributes.js';
+export {
+  decodeOutput,
+  ResultDecodeError,
+  type ResultEncoding,
+  resultEncodings,
+  StoredEncoding,
+} from '../contract/resultEncoding.js';
 export { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 export { StackOutput } from '../contract/stackOutputs.js';
 export { type DeadLetterMessage, readDeadLetters, redriveDeadLetters } from './deadLetterAdmin.js';

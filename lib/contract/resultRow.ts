@@ -1,4 +1,5 @@
 import type { ErrorInfo } from './errorCodes.js';
+import type { StoredEncoding } from './resultEncoding.js';
 
 /** Status of a result row. SUCCEEDED and FAILED are final; RETRYING is not. */
 export const ResultStatus = {
@@ -13,15 +14,23 @@ export type ResultStatus = (typeof ResultStatus)[keyof typeof ResultStatus];
 /**
  * A result row in DynamoDB, partition key `id`. This is the contract users read.
  *
- * `output` is the model's output for this request as JSON text: it round-trips any JSON
- * value exactly (DynamoDB numbers cannot hold every JSON number) and its size is known
- * before the write.
+ * A SUCCEEDED row holds the model's output for this request in `output`, encoded as
+ * `outputEncoding` says (absent: the model's JSON text, exact for any JSON value; see
+ * lib/contract/resultEncoding.ts), or, when it was too large for the row, in the results
+ * bucket object `outputLocation` names (lib/contract/outputLocation.ts), with no `output`.
+ * `decodeOutput` (and `SagebatchClient`) read every form.
  */
 export interface ResultRow {
   readonly id: string;
   readonly status: ResultStatus;
-  /** JSON text of the model output (SUCCEEDED only). */
-  readonly output?: string;
+  /** The model's output (SUCCEEDED, unless offloaded): JSON text, or Binary for the other encodings. */
+  readonly output?: string | Uint8Array;
+  /** How `output` (or the offloaded object) is encoded; absent means JSON text. */
+  readonly outputEncoding?: StoredEncoding;
+  /** Dimensions of a nested numeric output, outermost first. */
+  readonly outputShape?: readonly number[];
+  /** `s3://<bucket>/results/...`: where an output too large for the row is kept (then no `output`). */
+  readonly outputLocation?: string;
   /** What went wrong (FAILED and RETRYING). */
   readonly error?: ErrorInfo;
   /** Deliveries of the message so far (SQS ApproximateReceiveCount). */

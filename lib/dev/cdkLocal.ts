@@ -16,6 +16,8 @@ export interface StackOutputs {
   readonly queueUrl: string;
   readonly dlqUrl: string;
   readonly tableName: string;
+  /** Outputs too large for their row. */
+  readonly resultsBucket: string;
   readonly functionName: string;
   readonly endpointName: string;
 }
@@ -83,6 +85,7 @@ export async function deployLocal(options: LocalDeployOptions): Promise<StackOut
     queueUrl: stack[StackOutput.queueUrl]!,
     dlqUrl: stack[StackOutput.dlqUrl]!,
     tableName: stack[StackOutput.tableName]!,
+    resultsBucket: stack[StackOutput.resultsBucket]!,
     functionName: stack[StackOutput.functionName]!,
     endpointName: stack[StackOutput.endpointName]!,
   };

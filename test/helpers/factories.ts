@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -8,6 +9,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/batcher/handler.js';
 import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
 import { RequestQueue } from '../../lib/aws/requestQueue.js';
+import { ResultBucket } from '../../lib/aws/resultBucket.js';
 import { ResultStore } from '../../lib/aws/resultStore.js';
 import { type Clock, systemClock } from '../../lib/batcher/clock.js';
 import { type BatcherConfig, loadConfig } from '../../lib/batcher/config.js';
@@ -133,6 +135,14 @@ export function buildDependencies(
     store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
     deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
     requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
+    ...(config.resultsBucketName === undefined
+      ? {}
+      : {
+          resultBucket: new ResultBucket({
+            client: new S3Client(offline),
+            bucketName: config.resultsBucketName,
+          }),
+        }),
     logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
     clock,

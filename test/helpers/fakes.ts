@@ -1,4 +1,11 @@
 import {
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
   InvokeEndpointCommand,
   type InvokeEndpointCommandInput,
   ModelError,
@@ -250,4 +257,40 @@ export function fakeQueue(options: FakeQueueOptions = {}) {
     return { Successful: successful, Failed: failed };
   });
   return { mock, messages, requeued, visibility, batches: () => batches };
+}
+
+/** Behaviour of {@link fakeBucket}. */
+export interface FakeBucketOptions {
+  /** Keys whose PutObject fails every time (after the SDK's retries). */
+  readonly failPut?: (key: string) => boolean;
+}
+
+/** A mocked S3 client backed by a Map of `bucket/key` to the bytes put. */
+export function fakeBucket(options: FakeBucketOptions = {}) {
+  const mock = mockClient(S3Client);
+  const objects = new Map<string, Uint8Array>();
+  const puts: PutObjectCommandInput[] = [];
+  mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
+    puts.push(input);
+    if (options.failPut?.(input.Key ?? '')) {
+      throw Object.assign(new Error('We encountered an internal error'), {
+        name: 'InternalError',
+        $metadata: { httpStatusCode: 500 },
+      });
+    }
+    objects.set(`${input.Bucket}/${input.Key}`, new Uint8Array(input.Body as Uint8Array));
+    return {};
+  });
+  mock.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
+    const body = objects.get(`${input.Bucket}/${input.Key}`);
+    if (body === undefined) {
+      throw Object.assign(new Error('The specified key does not exist.'), {
+        name: 'NoSuchKey',
+        $metadata: { httpStatusCode: 404 },
+      });
+    }
+    // Only what readers use of the SDK's streaming body.
+    return { Body: { transformToByteArray: async () => new Uint8Array(body) } } as never;
+  });
+  return { mock, objects, puts };
 }

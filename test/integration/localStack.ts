@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SagebatchClient } from '../../lib/client/index.js';
 import { deployLocal, destroyLocal, type StackOutputs } from '../../lib/dev/cdkLocal.js';
+import type { BuiltinModelName } from '../../lib/dev/endpointEmulator/builtinModels.js';
 import { EndpointEmulator } from '../../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { localClientConfig, localEndpointHosts } from '../../lib/dev/localAws.js';
 
@@ -26,6 +28,7 @@ export interface LocalStack {
   readonly endpoint: EndpointEmulator;
   readonly sqs: SQSClient;
   readonly dynamo: DynamoDBDocumentClient;
+  readonly s3: S3Client;
   readonly client: SagebatchClient;
   teardown(): Promise<void>;
 }
@@ -37,12 +40,17 @@ export interface LocalStack {
 export async function startLocalStack(
   stackName: string,
   context: Readonly<Record<string, string>> = itContext,
+  options: { readonly model?: BuiltinModelName } = {},
 ): Promise<LocalStack> {
   const emulator = execFileSync('bash', ['scripts/aws-emulator.sh', 'start'], {
     encoding: 'utf8',
   }).trim();
   const hosts = localEndpointHosts();
-  const endpoint = new EndpointEmulator({ port: 0, host: hosts.bind });
+  const endpoint = new EndpointEmulator({
+    port: 0,
+    host: hosts.bind,
+    ...(options.model ? { model: options.model } : {}),
+  });
   const url = new URL(await endpoint.start());
   url.hostname = hosts.host;
   const outputs = await deployLocal({
@@ -53,17 +61,21 @@ export async function startLocalStack(
   const config = localClientConfig();
   const sqs = new SQSClient(config);
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config));
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
   const client = new SagebatchClient({
     sqs,
     dynamo,
     queueUrl: outputs.queueUrl,
     tableName: outputs.tableName,
+    s3,
+    resultsBucket: outputs.resultsBucket,
   });
   return {
     outputs,
     endpoint,
     sqs,
     dynamo,
+    s3,
     client,
     async teardown() {
       try {

@@ -1,14 +1,28 @@
 import type { DeadLetter, DeadLetterPublisher } from '../../aws/deadLetterPublisher.js';
 import type { RequestQueue } from '../../aws/requestQueue.js';
+import type { ResultBucket, ResultObject } from '../../aws/resultBucket.js';
 import type { ResultStore, WriteOutcome } from '../../aws/resultStore.js';
 import { ErrorCode } from '../../contract/errorCodes.js';
+import { itemSizeBytes } from '../../contract/itemSize.js';
 import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
+import type { ResultEncoding } from '../../contract/resultEncoding.js';
 import { type ResultRow, ResultStatus } from '../../contract/resultRow.js';
 import type { Settlement } from '../settle/settlement.js';
+import { placeOutput } from './outputPlacement.js';
+
+/** How SUCCEEDED outputs are stored: the pipeline's encoding, and where large ones go. */
+export interface OutputSink {
+  readonly encoding: ResultEncoding;
+  /** Encoded outputs larger than this many bytes go to `bucket` (when there is one). */
+  readonly offloadBytes: number;
+  /** The results bucket; absent: no offload, OUTPUT_TOO_LARGE past DynamoDB's item limit. */
+  readonly bucket?: Pick<ResultBucket, 'name' | 'put'> | undefined;
+}
 
 /** Where outcomes are made durable. */
 export interface OutcomeSinks {
   readonly store: Pick<ResultStore, 'write'>;
+  readonly outputs: OutputSink;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
   readonly requestQueue: Pick<RequestQueue, 'changeVisibility' | 'requeue'>;
   /** Row lifetime for the TTL attribute, seconds. */
@@ -23,7 +37,7 @@ export interface OutcomeSinks {
   readonly signal: AbortSignal;
   /** Told about each error a write ended with, for logs (never payloads). */
   readonly onError?: (
-    source: 'results-table' | 'dead-letter-queue' | 'request-queue',
+    source: 'results-table' | 'results-bucket' | 'dead-letter-queue' | 'request-queue',
     error: unknown,
   ) => void;
 }
@@ -44,20 +58,37 @@ export interface PersistReport {
   readonly requeued: number;
 }
 
+/** What {@link persistOutcomes} wrote, for the cost line of the metrics. */
+export interface WriteVolume {
+  /** Bytes made durable: rows written (by DynamoDB's item size rules) plus objects put. */
+  readonly bytesWritten: number;
+  /** SUCCEEDED rows written that point at an object in the results bucket. */
+  readonly offloaded: number;
+}
+
 const clientCodes: ReadonlySet<string> = new Set([ErrorCode.INVALID_REQUEST, ErrorCode.EXPIRED]);
 
-function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefined {
+/** A settlement with the row (and object) that records it. */
+interface Recorded {
+  /** The settlement, its verdict turned FAILED / OUTPUT_TOO_LARGE if the output fits nowhere. */
+  readonly settlement: Settlement;
+  readonly row?: ResultRow;
+  readonly rowBytes: number;
+  /** An output kept in the results bucket: put before its row is written. */
+  readonly object?: ResultObject;
+}
+
+function recordOf(settlement: Settlement, sinks: OutcomeSinks): Recorded {
   const { record, id, verdict } = settlement;
   const { now, invocationId } = sinks;
   const expiresAt = Math.floor(now / 1000) + sinks.resultTtlSeconds;
   const { receiveCount: attempts, messageId, enqueuedAt } = record;
   // Object literals spelt out in full: this runs once per record, on the hot path.
   switch (verdict.kind) {
-    case 'succeeded':
-      return {
+    case 'succeeded': {
+      const base: ResultRow = {
         id,
         status: ResultStatus.SUCCEEDED,
-        output: verdict.outputJson,
         attempts,
         messageId,
         invocationId,
@@ -67,10 +98,23 @@ function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefin
         batchItems: verdict.batchItems,
         expiresAt,
       };
+      const { encoding, offloadBytes, bucket } = sinks.outputs;
+      const placed = placeOutput(
+        verdict.outputJson,
+        base,
+        { encoding, offloadBytes, bucket: bucket?.name },
+        invocationId,
+      );
+      if (placed.kind === 'too-large')
+        return recordOf({ ...settlement, verdict: { kind: 'failed', error: placed.error } }, sinks);
+      return placed.kind === 'object'
+        ? { settlement, row: placed.row, rowBytes: placed.rowBytes, object: placed.object }
+        : { settlement, row: placed.row, rowBytes: placed.rowBytes };
+    }
     case 'failed':
     case 'retry':
-    case 'requeue':
-      return {
+    case 'requeue': {
+      const row: ResultRow = {
         id,
         status: verdict.kind === 'failed' ? ResultStatus.FAILED : ResultStatus.RETRYING,
         error: verdict.error,
@@ -81,8 +125,14 @@ function rowOf(settlement: Settlement, sinks: OutcomeSinks): ResultRow | undefin
         completedAt: now,
         expiresAt,
       };
+      return {
+        settlement,
+        row,
+        rowBytes: itemSizeBytes(row as unknown as Record<string, unknown>),
+      };
+    }
     case 'duplicate':
-      return undefined;
+      return { settlement, rowBytes: 0 };
   }
 }
 
@@ -108,21 +158,51 @@ const write = (
  * same delivery share its fate.
  */
 export async function persistOutcomes(
-  settlements: readonly Settlement[],
+  given: readonly Settlement[],
   sinks: OutcomeSinks,
-): Promise<PersistReport> {
+): Promise<PersistReport & WriteVolume> {
   const { signal, onError } = sinks;
   const writeOptions = {
     conditional: sinks.unread,
     signal,
     onError: (error: unknown) => onError?.('results-table', error),
   };
+  const recorded = given.map((settlement) => recordOf(settlement, sinks));
+  // From here on, an output that fits nowhere is the FAILED / OUTPUT_TOO_LARGE it became.
+  const settlements = recorded.map((r) => r.settlement);
   const failedRows: ResultRow[] = [];
   const otherRows: ResultRow[] = [];
-  for (const settlement of settlements) {
-    const row = rowOf(settlement, sinks);
-    if (row) (row.status === ResultStatus.FAILED ? failedRows : otherRows).push(row);
+  const offloaded: Recorded[] = [];
+  for (const r of recorded) {
+    if (r.row === undefined) continue;
+    if (r.object !== undefined) offloaded.push(r);
+    else (r.row.status === ResultStatus.FAILED ? failedRows : otherRows).push(r.row);
   }
+
+  // An offloaded output's object is put first, then its row: a row never points at
+  // nothing. A row whose object was not stored is not written (its record is delivered
+  // again), and an object whose row was not written is left to the bucket's expiration.
+  let objectBytes = 0;
+  const offloads = async (): Promise<Map<string, WriteOutcome>> => {
+    if (offloaded.length === 0) return new Map();
+    const bucket = sinks.outputs.bucket!;
+    const unstored = await bucket.put(
+      offloaded.map((r) => r.object!),
+      { signal, onError: (error) => onError?.('results-bucket', error) },
+    );
+    const rows: ResultRow[] = [];
+    const outcomes = new Map<string, WriteOutcome>();
+    for (const r of offloaded) {
+      if (unstored.has(r.object!.key)) outcomes.set(r.row!.id, 'error');
+      else {
+        objectBytes += r.object!.body.byteLength;
+        rows.push(r.row!);
+      }
+    }
+    for (const [id, outcome] of await write(sinks.store, rows, writeOptions))
+      outcomes.set(id, outcome);
+    return outcomes;
+  };
 
   // FAILED rows and their DLQ messages form one chain (row, then message), run beside the
   // other writes so a slow BatchWriteItem never holds a dead letter back.
@@ -157,12 +237,14 @@ export async function persistOutcomes(
         ]
       : [],
   );
-  const [[writtenFailed, unpublished], writtenOther, unrequeued] = await Promise.all([
-    failures(),
-    write(sinks.store, otherRows, writeOptions),
-    requeues.length > 0 ? sinks.requestQueue.requeue(requeues, { signal }) : new Set<string>(),
-  ]);
-  const written = new Map([...writtenOther, ...writtenFailed]);
+  const [[writtenFailed, unpublished], writtenOther, writtenOffloaded, unrequeued] =
+    await Promise.all([
+      failures(),
+      write(sinks.store, otherRows, writeOptions),
+      offloads(),
+      requeues.length > 0 ? sinks.requestQueue.requeue(requeues, { signal }) : new Set<string>(),
+    ]);
+  const written = new Map([...writtenOther, ...writtenOffloaded, ...writtenFailed]);
 
   const report = {
     retry: new Set<string>(),
@@ -173,7 +255,14 @@ export async function persistOutcomes(
     retried: 0,
     duplicates: 0,
     requeued: 0,
+    bytesWritten: objectBytes,
+    offloaded: 0,
   };
+  for (const r of recorded) {
+    if (r.row === undefined || written.get(r.row.id) !== 'written') continue;
+    report.bytesWritten += r.rowBytes;
+    if (r.object !== undefined) report.offloaded++;
+  }
   const again = (messageId: string) => {
     report.retry.add(messageId);
     report.retried++;

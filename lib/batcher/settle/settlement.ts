@@ -1,4 +1,3 @@
-import { AwsLimits } from '../../contract/awsLimits.js';
 import type { EnvelopeResult } from '../../contract/envelope.js';
 import { expiredError } from '../../contract/envelope.js';
 import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.js';
@@ -42,9 +41,6 @@ export interface Settlement {
   readonly deadline?: number | undefined;
   readonly verdict: Verdict;
 }
-
-/** Largest output JSON that still fits a result row with room for its other attributes. */
-export const maxOutputBytes = AwsLimits.dynamoMaxItemBytes - 8_192;
 
 /** Inputs of {@link settle} shared by every record of one invocation. */
 export interface SettleContext {
@@ -100,24 +96,15 @@ function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: 
   const last = receiveCount >= maxReceiveCount;
   const delaySeconds = redeliveryDelaySeconds(receiveCount);
   switch (outcome.status) {
-    case 'ok': {
-      const bytes = Buffer.byteLength(outcome.outputJson);
-      if (bytes > maxOutputBytes) {
-        return {
-          kind: 'failed',
-          error: errorInfo(
-            ErrorCode.OUTPUT_TOO_LARGE,
-            `model output is ${bytes} bytes; a result row holds at most ${maxOutputBytes}`,
-          ),
-        };
-      }
+    case 'ok':
+      // Where the output is kept (row, results bucket, or nowhere: OUTPUT_TOO_LARGE) is
+      // decided when its row is built, by the row's real size: persist/outputPlacement.ts.
       return {
         kind: 'succeeded',
         outputJson: outcome.outputJson,
         latencyMs: outcome.latencyMs,
         batchItems: outcome.batchItems,
       };
-    }
     case 'failed':
       return { kind: 'failed', error: outcome.error };
     case 'expired':

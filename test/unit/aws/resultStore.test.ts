@@ -1,7 +1,15 @@
+import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { HttpResponse } from '@smithy/core/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultStore } from '../../../lib/aws/resultStore.js';
+import {
+  decodeOutput,
+  decodeOutputText,
+  encodeOutput,
+  resultEncodings,
+} from '../../../lib/contract/resultEncoding.js';
 import type { ResultRow } from '../../../lib/contract/resultRow.js';
 import { fastRetry, offline } from '../../helpers/factories.js';
 import { fakeTable } from '../../helpers/fakes.js';
@@ -157,4 +165,71 @@ describe('ResultStore', () => {
     const outcomes = await store().write([row('bad', 'FAILED'), row('good', 'FAILED')]);
     expect(Object.fromEntries(outcomes)).toEqual({ bad: 'error', good: 'written' });
   });
+});
+
+describe('ResultStore with encoded outputs, as DynamoDB sees them', () => {
+  /**
+   * A DynamoDB that answers over the SDK's HTTP handler: the Document Client's marshalling
+   * and the JSON wire format run for real, and the item is kept as it travelled.
+   */
+  function wireTable() {
+    const wire: { item?: Record<string, Record<string, unknown>> } = {};
+    const requestHandler = {
+      handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
+        const target = request.headers['x-amz-target'] ?? '';
+        const input = JSON.parse(String(request.body)) as {
+          RequestItems: Record<
+            string,
+            { PutRequest: { Item: Record<string, Record<string, unknown>> } }[]
+          >;
+        };
+        let answer: unknown = {};
+        if (target.endsWith('.BatchWriteItem')) {
+          wire.item = input.RequestItems.t![0]!.PutRequest.Item;
+          answer = { UnprocessedItems: {} };
+        } else if (target.endsWith('.BatchGetItem')) {
+          answer = { Responses: { t: [wire.item] }, UnprocessedKeys: {} };
+        }
+        return {
+          response: new HttpResponse({
+            statusCode: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Readable.from([Buffer.from(JSON.stringify(answer))]),
+          }),
+        };
+      },
+    };
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ ...offline, requestHandler }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    return { wire, store: new ResultStore({ client, tableName: 't', retry: fastRetry }) };
+  }
+
+  it.each(resultEncodings)(
+    '%s: writes the attributes DynamoDB stores and reads them back to the same output',
+    async (encoding) => {
+      const json = JSON.stringify([
+        Array.from({ length: 96 }, (_, i) => Math.fround(Math.cos(i) / 3)),
+        Array.from({ length: 96 }, (_, i) => Math.fround(Math.sin(i) / 5)),
+      ]);
+      const encoded = encodeOutput(json, encoding);
+      const { wire, store } = wireTable();
+      const outcomes = await store.write([{ ...row('r', 'SUCCEEDED'), ...encoded.attributes }]);
+      expect(outcomes.get('r')).toBe('written');
+      const item = wire.item!;
+      if (encoding === 'json') expect(item.output).toEqual({ S: json });
+      else {
+        // Binary travels as base64 and is billed (and sized) as its raw bytes.
+        const bytes = encoded.attributes.output as Uint8Array;
+        expect(item.output).toEqual({ B: Buffer.from(bytes).toString('base64') });
+        expect(item.outputEncoding).toEqual({ S: encoded.encoding });
+      }
+      if (encoded.attributes.outputShape)
+        expect(item.outputShape).toEqual({ L: [{ N: '2' }, { N: '96' }] });
+      const { rows } = await store.getRows(['r']);
+      const back = rows.get('r')!;
+      expect(decodeOutput(back)).toEqual(decodeOutput(encoded.attributes));
+      if (encoded.exact) expect(decodeOutputText(back)).toBe(json);
+    },
+  );
 });

@@ -43,8 +43,14 @@ describe('loadConfig', () => {
       MAX_RECEIVE_COUNT: '3',
       MODEL_BATCH_MAX_TOKENS: '4096',
       MODEL_BATCH_PACKING: 'fifo',
+      RESULT_ENCODING: 'float16',
+      RESULT_OFFLOAD_BYTES: '200000',
+      RESULTS_BUCKET_NAME: 'my-results',
     });
     expect(config).toMatchObject({
+      resultEncoding: 'float16',
+      resultOffloadBytes: 200_000,
+      resultsBucketName: 'my-results',
       codec: 'hf-inputs',
       modelBatchMaxItems: 128,
       maxReceiveCount: 3,
@@ -65,6 +71,12 @@ describe('loadConfig', () => {
     [{ MODEL_BATCH_MAX_TOKENS: '0' }, 'MODEL_BATCH_MAX_TOKENS="0"'],
     [{ MODEL_BATCH_PACKING: 'sorted' }, 'MODEL_BATCH_PACKING="sorted"'],
     [
+      { RESULT_ENCODING: 'zstd' },
+      /RESULT_ENCODING="zstd": .*json.*compressed.*float32.*float16.*int8/,
+    ],
+    [{ RESULT_OFFLOAD_BYTES: '0' }, 'RESULT_OFFLOAD_BYTES="0"'],
+    [{ RESULT_OFFLOAD_BYTES: '409601' }, 'RESULT_OFFLOAD_BYTES="409601"'],
+    [
       { MAX_INPUT_BYTES: '900000', MODEL_BATCH_MAX_BYTES: '100000' },
       'MAX_INPUT_BYTES (900000) must not exceed MODEL_BATCH_MAX_BYTES',
     ],
@@ -79,8 +91,8 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad variable at once', () => {
-    expect(() => loadConfig({ CODEC: 'x' })).toThrow(
-      /RESULTS_TABLE_NAME.*DLQ_URL.*ENDPOINT_NAME.*CODEC/,
+    expect(() => loadConfig({ CODEC: 'x', RESULT_ENCODING: 'gzip' })).toThrow(
+      /RESULTS_TABLE_NAME.*DLQ_URL.*ENDPOINT_NAME.*CODEC.*RESULT_ENCODING="gzip"/,
     );
   });
 });

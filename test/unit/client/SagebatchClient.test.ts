@@ -1,11 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ResultDecodeError } from '../../../lib/client/index.js';
 import { SagebatchClient, SubmitError } from '../../../lib/client/SagebatchClient.js';
 import { parseEnvelope } from '../../../lib/contract/envelope.js';
+import { encodeOutput } from '../../../lib/contract/resultEncoding.js';
 import { offline, queueUrl, tableName } from '../../helpers/factories.js';
-import { fakeQueue, fakeTable } from '../../helpers/fakes.js';
+import { fakeBucket, fakeQueue, fakeTable } from '../../helpers/fakes.js';
 
 let queue: ReturnType<typeof fakeQueue>;
 let table: ReturnType<typeof fakeTable>;
@@ -113,5 +116,99 @@ describe('SagebatchClient results', () => {
     const partial = await client().waitForResults(['a', 'never'], { intervalMs: 5, timeoutMs: 20 });
     expect(partial.pending).toEqual(['never']);
     expect(partial.results.has('a')).toBe(true);
+  });
+});
+
+describe('SagebatchClient reading encoded and offloaded outputs', () => {
+  let bucket: ReturnType<typeof fakeBucket>;
+  afterEach(() => bucket.mock.restore());
+  const reader = (options: { s3?: boolean; resultsBucket?: string } = {}) =>
+    new SagebatchClient({
+      sqs: new SQSClient(offline),
+      dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
+      queueUrl,
+      tableName,
+      ...(options.s3 === false ? {} : { s3: new S3Client(offline) }),
+      ...(options.resultsBucket ? { resultsBucket: options.resultsBucket } : {}),
+    });
+  const vector = Array.from({ length: 64 }, (_, i) => Math.fround(Math.sin(i) / 3));
+
+  function prepare() {
+    queue = fakeQueue();
+    table = fakeTable();
+    bucket = fakeBucket();
+    const f32 = encodeOutput(JSON.stringify(vector), 'float32');
+    table.rows.set('packed', { id: 'packed', status: 'SUCCEEDED', ...f32.attributes });
+    const { output, ...pointer } = f32.attributes;
+    bucket.objects.set('b/results/far/inv', output as Uint8Array);
+    table.rows.set('far', {
+      id: 'far',
+      status: 'SUCCEEDED',
+      ...pointer,
+      outputLocation: 's3://b/results/far/inv',
+    });
+    bucket.objects.set('b/results/text/inv', new TextEncoder().encode('{"big":true}'));
+    table.rows.set('text', {
+      id: 'text',
+      status: 'SUCCEEDED',
+      outputLocation: 's3://b/results/text/inv',
+    });
+  }
+
+  it('decodes rows and fetches offloaded outputs, whatever their encoding', async () => {
+    prepare();
+    const results = await reader({ resultsBucket: 'b' }).getResults(['packed', 'far', 'text']);
+    expect(results.get('packed')?.output).toEqual(vector);
+    expect(results.get('far')?.output).toEqual(vector);
+    expect(results.get('far')).toMatchObject({
+      outputEncoding: 'f32le',
+      outputLocation: 's3://b/results/far/inv',
+    });
+    expect(results.get('text')?.output).toEqual({ big: true });
+  });
+
+  it.each([
+    [
+      'no s3 client',
+      { s3: false },
+      'far',
+      /result far: its output is in s3:\/\/b\/results\/far\/inv: give SagebatchClient an s3 client/,
+    ],
+    [
+      'another bucket',
+      { resultsBucket: 'mine' },
+      'far',
+      /result far: its output is in bucket b, not this pipeline's results bucket mine/,
+    ],
+    [
+      'a missing object',
+      {},
+      'gone',
+      /result gone: cannot read its output at s3:\/\/b\/results\/gone\/x \(NoSuchKey/,
+    ],
+    ['a damaged row', {}, 'bad', /result bad: output \(f32le\) holds 3 bytes/],
+    [
+      'a location outside results/',
+      {},
+      'odd',
+      /result odd: outputLocation must be s3:\/\/<bucket>\/results\//,
+    ],
+  ])('says which result it cannot read, and why: %s', async (_, options, id, message) => {
+    prepare();
+    table.rows.set('gone', {
+      id: 'gone',
+      status: 'SUCCEEDED',
+      outputLocation: 's3://b/results/gone/x',
+    });
+    table.rows.set('bad', {
+      id: 'bad',
+      status: 'SUCCEEDED',
+      output: new Uint8Array(3),
+      outputEncoding: 'f32le',
+    });
+    table.rows.set('odd', { id: 'odd', status: 'SUCCEEDED', outputLocation: 's3://b/elsewhere/x' });
+    const read = reader(options).getResults(['packed', id]);
+    await expect(read).rejects.toThrow(ResultDecodeError);
+    await expect(reader(options).getResults([id])).rejects.toThrow(message);
   });
 });

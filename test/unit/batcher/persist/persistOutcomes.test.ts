@@ -64,6 +64,7 @@ describe('persistOutcomes', () => {
             return 0;
           },
         },
+        outputs: { encoding: 'json' as const, offloadBytes: 65_536 },
         resultTtlSeconds: 60,
         now: 10_000,
         invocationId: 'inv-1',
