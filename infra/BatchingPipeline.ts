@@ -146,7 +146,7 @@ export class BatchingPipeline extends Construct {
   /** One row per request id. */
   readonly table: dynamodb.Table;
   /**
-   * Outputs too large for their row, at `results/<request id>` (the row holds the pointer).
+   * Outputs too large for their row, at `results/<request id>/<invocation id>` (the row holds the pointer).
    * Readers need s3:GetObject on its objects (and kms:Decrypt with a customer-managed key).
    */
   readonly resultsBucket: s3.Bucket;

@@ -23,7 +23,7 @@ export const resultObjectLifetimeDays = (resultTtl: Duration): number =>
   Math.max(1, Math.ceil(resultTtl.toSeconds() / 86_400));
 
 /**
- * The S3 bucket holding outputs too large for their result row (`results/<request id>`,
+ * The S3 bucket holding outputs too large for their result row (`results/<request id>/<invocation id>`,
  * the row keeping a pointer). Private (every public access blocked), TLS only, encrypted
  * with the pipeline's key when it has one, unversioned (an object is written once and
  * expires with its row), objects expired by a lifecycle rule matching the row TTL.
@@ -78,7 +78,7 @@ export class ResultsBucket extends Construct {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${resultObjectPrefix}*]`,
       reason:
-        "The trailing '*' stands for the request id: the function writes results/<request id>, an id known only at run time, and nothing else in the bucket.",
+        "The trailing '*' stands for the request and invocation ids: the function writes results/<request id>/<invocation id>, known only at run time, and nothing else in the bucket.",
     });
   }
 }

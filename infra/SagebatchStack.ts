@@ -58,7 +58,7 @@ export class SagebatchStack extends Stack {
       [StackOutput.tableName]: [this.pipeline.table.tableName, 'One result row per request id'],
       [StackOutput.resultsBucket]: [
         this.pipeline.resultsBucket.bucketName,
-        'Outputs too large for their result row (the row points to results/<request id>)',
+        'Outputs too large for their result row (the row points to results/<request id>/<invocation id>)',
       ],
       [StackOutput.functionName]: [this.pipeline.function.functionName, 'The batcher function'],
       [StackOutput.endpointName]: [this.pipeline.endpointName, 'The SageMaker endpoint invoked'],

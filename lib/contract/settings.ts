@@ -145,7 +145,7 @@ type Settings = typeof batcherSettings;
 
 /**
  * Key prefix of offloaded outputs in the results bucket: an output lives at
- * `results/<request id>`. The function may write only under it and the bucket's lifecycle
+ * `results/<request id>/<invocation id>`. The function may write only under it and the bucket's lifecycle
  * rule expires only under it, so writer and infrastructure share this one value.
  */
 export const resultObjectPrefix = 'results/';
