@@ -16,6 +16,11 @@ export interface CostPerMillion {
 export interface RowCost {
   readonly writeUnitsPerRow: number;
   readonly storageBytesPerRow: number;
+  /**
+   * Function CPU to encode one row beyond what the run itself spent (it wrote `json` rows),
+   * µs: charged as Lambda time, so a smaller row is not priced as free to make. @default 0
+   */
+  readonly extraEncodeMicrosPerRow?: number;
 }
 
 /** Days a row lives (the construct's default `resultTtl`), for its storage cost. */
@@ -47,8 +52,10 @@ export function costPerMillion(
 ): CostPerMillion {
   const scale = 1_000_000 / run.requests;
   const sagemaker = ((run.endpointBusySeconds * prices.sagemakerInstance.perHour) / 3_600) * scale;
+  const gb = run.handlerSeconds > 0 ? run.lambdaGbSeconds / run.handlerSeconds : 0;
+  const encodeGbSeconds = ((row?.extraEncodeMicrosPerRow ?? 0) / 1e6) * gb * run.requests;
   const lambda =
-    (run.lambdaGbSeconds * prices.lambdaArm.perGbSecond +
+    ((run.lambdaGbSeconds + encodeGbSeconds) * prices.lambdaArm.perGbSecond +
       (run.lambdaInvocations * prices.lambdaArm.perMillionRequests) / 1e6) *
     scale;
   const sqs = ((run.sqsRequests * prices.sqs.perMillionRequests) / 1e6) * scale;

@@ -298,7 +298,8 @@ call, is ${r.latency.boundMs} ms; ${f(r.latency.withinBound * 100, 1)}% of reque
   whole row), per key read by the pre-check (strongly consistent, 1 unit) and ${ROW_LIFETIME_DAYS} days of storage per row (+100 bytes).
 - Both modes use the same model server, inputs, Lambda concurrency and memory, in one process run. Both are priced
   with the same rows per encoding (measured on sagebatch's rows; a one-per-call row differs by a few bytes of
-  \`batchItems\` and latency digits).
+  \`batchItems\` and latency digits). The runs write \`json\` rows; each other encoding's extra encoding time
+  (its "encode µs/row" over json's) is added to the function's GB-s in every cost it enters.
 - Timings come from one machine and vary between runs; the ratios are what to read.
 `;
 }

@@ -114,7 +114,11 @@ export function priceProfile(
     if (mode.recordsPerInvocation) {
       const blockInvocations = requests / records;
       invocations += blockInvocations;
-      lambdaSeconds += requests * (endpointSeconds + mode.overheadSecondsPerRecord);
+      lambdaSeconds +=
+        requests *
+        (endpointSeconds +
+          mode.overheadSecondsPerRecord +
+          (mode.row?.extraEncodeMicrosPerRow ?? 0) / 1e6);
       // Receives and deletes, 10 records a call, per invocation.
       sqsRequests += blockInvocations * 2 * Math.ceil(records / 10);
     }
