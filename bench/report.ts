@@ -206,7 +206,8 @@ ${rounds}
 
 ## The model's own curve
 
-Measured directly against the model server, one call at a time: the physical limit of this endpoint (median round).
+Measured directly against the model server, one call at a time, on 512 other sentences sorted by length and cut into consecutive
+batches (padding as little as sagebatch's length-aware calls): the physical limit of this endpoint (median round).
 
 ![model curve](curve.svg)
 
