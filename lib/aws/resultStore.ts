@@ -36,13 +36,26 @@ export interface ResultStoreOptions {
   readonly retry?: RetryPolicy;
   /** Conditional writes in flight at once, default 25. */
   readonly writeParallelism?: number;
+  /** Milliseconds since the epoch, to tell expired rows. @default Date.now */
+  readonly now?: () => number;
 }
+
+/**
+ * Whether a row is past its `expiresAt` (epoch seconds). DynamoDB's TTL deletes expired
+ * items only within a few days and reads return them until then: an expired row must count
+ * as no row, or an id resubmitted in that gap would be acknowledged as already SUCCEEDED and
+ * then lose its row to the TTL.
+ */
+export const isExpired = (row: { readonly expiresAt?: unknown }, nowMs: number): boolean =>
+  typeof row.expiresAt === 'number' && row.expiresAt * 1_000 <= nowMs;
 
 /**
  * The DynamoDB results table: reads which ids already SUCCEEDED, writes result rows.
  *
  * - FAILED and RETRYING rows are written with a conditional PutItem
- *   (`attribute_not_exists(id) OR status <> SUCCEEDED`): a failure never overwrites a success.
+ *   (`attribute_not_exists(id) OR status <> SUCCEEDED OR expiresAt <= now`): a failure
+ *   never overwrites a success that has not expired.
+ * - A row past its `expiresAt` counts as no row everywhere ({@link isExpired}).
  * - SUCCEEDED rows, the bulk of the traffic, go through BatchWriteItem (25 a call,
  *   UnprocessedItems retried): one request per 25 rows instead of 25 costs far less
  *   Lambda CPU. They are written only for ids the BatchGet pre-check (strongly consistent)
@@ -56,8 +69,10 @@ export class ResultStore {
   readonly #tableName: string;
   readonly #retry: RetryPolicy;
   readonly #writeParallelism: number;
+  readonly #now: () => number;
 
   constructor(options: ResultStoreOptions) {
+    this.#now = options.now ?? Date.now;
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#retry = options.retry ?? defaultRetryPolicy;
@@ -137,12 +152,14 @@ export class ResultStore {
     ids: Iterable<string>,
     options: StoreCallOptions = {},
   ): Promise<SucceededCheck> {
-    const { rows, unread } = await this.getRows(ids, ['id', 'status'], {
+    const { rows, unread } = await this.getRows(ids, ['id', 'status', 'expiresAt'], {
       ...options,
       consistent: true,
     });
     const succeeded = new Set<string>();
-    for (const [id, row] of rows) if (row.status === ResultStatus.SUCCEEDED) succeeded.add(id);
+    const now = this.#now();
+    for (const [id, row] of rows)
+      if (row.status === ResultStatus.SUCCEEDED && !isExpired(row, now)) succeeded.add(id);
     return { succeeded, unread: new Set(unread) };
   }
 
@@ -217,9 +234,18 @@ export class ResultStore {
           new PutCommand({
             TableName: this.#tableName,
             Item: row,
-            ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
-            ExpressionAttributeNames: { '#id': 'id', '#status': 'status' },
-            ExpressionAttributeValues: { ':succeeded': ResultStatus.SUCCEEDED },
+            // An expired success (TTL not yet run) is no success: see isExpired.
+            ConditionExpression:
+              'attribute_not_exists(#id) OR #status <> :succeeded OR #expiresAt <= :now',
+            ExpressionAttributeNames: {
+              '#id': 'id',
+              '#status': 'status',
+              '#expiresAt': 'expiresAt',
+            },
+            ExpressionAttributeValues: {
+              ':succeeded': ResultStatus.SUCCEEDED,
+              ':now': Math.floor(this.#now() / 1_000),
+            },
           }),
           { abortSignal: options.signal },
         ),

@@ -41,8 +41,11 @@ async function clientFor(options: ResourceOptions) {
       dynamo: resources.dynamo,
       queueUrl: resources.queueUrl,
       tableName: resources.tableName,
-      s3: resources.s3,
-      ...(resources.resultsBucket === undefined ? {} : { resultsBucket: resources.resultsBucket }),
+      // Offloaded outputs are read only from the pipeline's own bucket: without its name
+      // (no stack output, no flag) a row pointing to S3 fails with a clear message.
+      ...(resources.resultsBucket === undefined
+        ? {}
+        : { s3: resources.s3, resultsBucket: resources.resultsBucket }),
     }),
   };
 }

@@ -3,7 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { readResultObject, type S3Port } from '../aws/resultBucket.js';
-import { ResultStore } from '../aws/resultStore.js';
+import { isExpired, ResultStore } from '../aws/resultStore.js';
 import { sendMessageBatchWithRetries } from '../aws/sendMessageBatch.js';
 import { chunkBySize } from '../common/chunk.js';
 import { defaultRetryPolicy, sleep } from '../common/retryPolicy.js';
@@ -82,12 +82,14 @@ export interface SagebatchClientOptions {
    */
   readonly s3?: S3Port;
   /**
-   * The results bucket (stack output `ResultsBucketName`). When given, a row pointing
-   * anywhere else is refused instead of read.
+   * The results bucket (stack output `ResultsBucketName`), required with `s3`: a row
+   * pointing anywhere else is refused instead of read with the reader's credentials.
    */
   readonly resultsBucket?: string;
   /** Results objects read at once. Default 16. */
   readonly readParallelism?: number;
+  /** Milliseconds since the epoch, to tell rows past their `expiresAt`. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** A request could not be submitted: a bad request, or SQS kept refusing it. */
@@ -123,8 +125,16 @@ export class SagebatchClient {
   readonly #store: ResultStore;
 
   constructor(options: SagebatchClientOptions) {
+    if (options.s3 !== undefined && options.resultsBucket === undefined)
+      throw new SagebatchError(
+        "SagebatchClient: give resultsBucket (stack output ResultsBucketName) with s3, so offloaded outputs are read only from the pipeline's own bucket",
+      );
     this.#options = options;
-    this.#store = new ResultStore({ client: options.dynamo, tableName: options.tableName });
+    this.#store = new ResultStore({
+      client: options.dynamo,
+      tableName: options.tableName,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   /**
@@ -174,16 +184,19 @@ export class SagebatchClient {
 
   /**
    * Reads the current rows of `ids` (BatchGetItem, UnprocessedKeys retried) and decodes
-   * their outputs, fetching offloaded ones; absent ids have no row yet.
+   * their outputs, fetching offloaded ones; absent ids have no row yet, or only a row past
+   * its `expiresAt` (treated as deleted).
    * @throws ResultDecodeError naming the request when an output cannot be read or decoded
    *   (damaged, unknown encoding, object missing or not readable, no `s3` client given).
    */
   async getResults(ids: readonly string[]): Promise<Map<string, RequestResult>> {
     const { rows } = await this.#store.getRows(ids);
     const limit = pLimit(this.#options.readParallelism ?? 16);
-    const results = await Promise.all(
-      [...rows.values()].map((row) => limit(() => this.#toResult(row))),
-    );
+    // A row past its expiresAt is gone as far as readers are concerned (DynamoDB's TTL may
+    // take days to delete it, and the lifecycle rule may already have deleted its object).
+    const now = (this.#options.now ?? Date.now)();
+    const live = [...rows.values()].filter((row) => !isExpired(row, now));
+    const results = await Promise.all(live.map((row) => limit(() => this.#toResult(row))));
     return new Map(results.map((result) => [result.id, result]));
   }
 

@@ -145,7 +145,14 @@ export function fakeTable(options: FakeTableOptions = {}) {
         name: 'ProvisionedThroughputExceededException',
       });
     }
-    if (rows.get(id)?.status === 'SUCCEEDED') {
+    // The store's condition: no row, or not SUCCEEDED, or a SUCCEEDED row already expired.
+    const existing = rows.get(id);
+    const now = input.ExpressionAttributeValues?.[':now'];
+    const expired =
+      typeof now === 'number' &&
+      typeof existing?.expiresAt === 'number' &&
+      existing.expiresAt <= now;
+    if (existing?.status === 'SUCCEEDED' && !expired) {
       throw Object.assign(new Error('The conditional request failed'), {
         name: 'ConditionalCheckFailedException',
       });

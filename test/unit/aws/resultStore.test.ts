@@ -19,6 +19,7 @@ const store = () =>
     client: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
     tableName: 't',
     retry: fastRetry,
+    now: () => 0, // the rows below expire at second 3
   });
 
 const row = (id: string, status: ResultRow['status']): ResultRow & Record<string, unknown> => ({
@@ -49,7 +50,26 @@ describe('ResultStore', () => {
     expect(unread.size).toBe(0);
     expect(table.batchGets()).toBe(3);
     const request = table.mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t!;
-    expect(request.ProjectionExpression).toBe('#a0,#a1');
+    expect(request.ProjectionExpression).toBe('#a0,#a1,#a2');
+  });
+
+  it('counts a SUCCEEDED row past its expiresAt as no row (TTL deletes it days later)', async () => {
+    table = fakeTable();
+    table.rows.set('old', row('old', 'SUCCEEDED')); // expires at second 3
+    table.rows.set('live', { ...row('live', 'SUCCEEDED'), expiresAt: 10 });
+    const at = (seconds: number) =>
+      new ResultStore({
+        client: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
+        tableName: 't',
+        retry: fastRetry,
+        now: () => seconds * 1_000,
+      });
+    const { succeeded } = await at(5).findSucceeded(['old', 'live']);
+    expect([...succeeded]).toEqual(['live']);
+    // Nor does it block a FAILED row: the request would otherwise end with no row at all.
+    const outcomes = await at(5).write([row('old', 'FAILED'), row('live', 'FAILED')]);
+    expect(Object.fromEntries(outcomes)).toEqual({ old: 'written', live: 'already-succeeded' });
+    expect(table.rows.get('old')?.status).toBe('FAILED');
   });
 
   it('reads with strongly consistent reads, so a success written a moment ago is seen', async () => {
@@ -127,8 +147,9 @@ describe('ResultStore', () => {
     expect(table.rows.get('done')?.status).toBe('SUCCEEDED');
     expect(table.rows.get('retrying')?.status).toBe('FAILED');
     expect(table.mock.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
-      ConditionExpression: 'attribute_not_exists(#id) OR #status <> :succeeded',
-      ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED' },
+      ConditionExpression:
+        'attribute_not_exists(#id) OR #status <> :succeeded OR #expiresAt <= :now',
+      ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED', ':now': 0 },
     });
   });
 

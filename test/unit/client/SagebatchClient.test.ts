@@ -122,14 +122,15 @@ describe('SagebatchClient results', () => {
 describe('SagebatchClient reading encoded and offloaded outputs', () => {
   let bucket: ReturnType<typeof fakeBucket>;
   afterEach(() => bucket.mock.restore());
-  const reader = (options: { s3?: boolean; resultsBucket?: string } = {}) =>
+  const reader = (options: { s3?: boolean; resultsBucket?: string; nowMs?: number } = {}) =>
     new SagebatchClient({
       sqs: new SQSClient(offline),
       dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
       queueUrl,
       tableName,
       ...(options.s3 === false ? {} : { s3: new S3Client(offline) }),
-      ...(options.resultsBucket ? { resultsBucket: options.resultsBucket } : {}),
+      resultsBucket: options.resultsBucket ?? 'b',
+      ...(options.nowMs === undefined ? {} : { now: () => options.nowMs! }),
     });
   const vector = Array.from({ length: 64 }, (_, i) => Math.fround(Math.sin(i) / 3));
 
@@ -165,6 +166,32 @@ describe('SagebatchClient reading encoded and offloaded outputs', () => {
       outputLocation: 's3://b/results/far/inv',
     });
     expect(results.get('text')?.output).toEqual({ big: true });
+  });
+
+  it('refuses an s3 client without the results bucket it may read from', () => {
+    expect(
+      () =>
+        new SagebatchClient({
+          sqs: new SQSClient(offline),
+          dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
+          queueUrl,
+          tableName,
+          s3: new S3Client(offline),
+        }),
+    ).toThrow(/give resultsBucket/);
+  });
+
+  it('reads a row past its expiresAt as no row, without fetching its object', async () => {
+    prepare();
+    table.rows.set('stale', {
+      id: 'stale',
+      status: 'SUCCEEDED',
+      expiresAt: 100,
+      outputLocation: 's3://b/results/stale/gone', // expired by the lifecycle rule
+    });
+    table.rows.set('fresh', { id: 'fresh', status: 'SUCCEEDED', expiresAt: 200, output: '1' });
+    const results = await reader({ nowMs: 150_000 }).getResults(['stale', 'fresh']);
+    expect([...results.keys()]).toEqual(['fresh']);
   });
 
   it.each([
