@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import pLimit from 'p-limit';
 import { abortable } from '../common/abortable.js';
 import type { ObjectLocation } from '../contract/outputLocation.js';
+import { maxDecodedOutputBytes } from '../contract/resultEncoding.js';
 
 /** The part of an S3 client the results bucket uses: tests pass a mock, nothing else. */
 export type S3Port = Pick<S3Client, 'send'>;
@@ -102,5 +103,15 @@ export async function readResultObject(
   );
   if (response.Body === undefined)
     throw new Error(`s3://${location.bucket}/${location.key} has no body`);
+  // Checked before reading: an object is an encoded output, never larger than what a
+  // reader may decode, so a larger one is not ours to load into memory.
+  if ((response.ContentLength ?? 0) > maxDecodedOutputBytes) {
+    await response.Body.transformToWebStream()
+      .cancel()
+      .catch(() => undefined); // frees the connection; nothing to report if it cannot
+    throw new Error(
+      `s3://${location.bucket}/${location.key} holds ${response.ContentLength} bytes, more than an output may (${maxDecodedOutputBytes})`,
+    );
+  }
   return response.Body.transformToByteArray();
 }

@@ -263,13 +263,27 @@ function storedShape(
       );
     shape = outputShape as number[];
   }
-  const expected = shapeSize(shape.slice(0, -1)) * vectorBytes + shapeSize(shape) * valueBytes;
+  // An empty innermost dimension lets a tiny value claim any number of empty arrays.
+  const arrays = shapeSize(shape.slice(0, -1));
+  if (arrays > Math.max(1, bytes.byteLength) || arrays * 8 > maxDecodedOutputBytes)
+    throw new ResultDecodeError(
+      `outputShape [${shape.join(', ')}] describes ${arrays} arrays for ${bytes.byteLength} bytes: the value is damaged or was written by something else`,
+    );
+  const expected = arrays * vectorBytes + shapeSize(shape) * valueBytes;
   if (expected !== bytes.byteLength)
     throw new ResultDecodeError(
       `output (${encoding}) holds ${bytes.byteLength} bytes, but shape [${shape.join(', ')}] needs ${expected}: the value is damaged or was written by something else`,
     );
   return shape;
 }
+
+/**
+ * Most bytes a reader decodes one output to (decompressed JSON text, or the arrays a shape
+ * builds). A real output is a slice of one InvokeEndpoint response (at most 6 MB on a
+ * real-time endpoint), so anything larger is damaged or hostile data, refused before it
+ * can exhaust a reader's memory: a 100 KB gzip value can expand to gigabytes.
+ */
+export const maxDecodedOutputBytes = 32 * 1024 * 1024;
 
 /** A stored row's output attributes, as read (anything may be missing or of the wrong type). */
 export interface StoredOutput {
@@ -306,9 +320,14 @@ function storedText(row: StoredOutput, encoding: string): string | undefined {
   if (encoding === StoredEncoding.jsonGzip) {
     let raw: Buffer;
     try {
-      raw = gunzipSync(binary(row, encoding));
+      raw = gunzipSync(binary(row, encoding), { maxOutputLength: maxDecodedOutputBytes });
     } catch (error) {
       if (error instanceof ResultDecodeError) throw error;
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new ResultDecodeError(
+          `output (json-gzip) decompresses to more than ${maxDecodedOutputBytes} bytes: refused as damaged or hostile`,
+          { cause: error },
+        );
       throw new ResultDecodeError(
         `output (json-gzip) does not decompress (${(error as Error).message}): the value is damaged or is not gzip`,
         { cause: error },

@@ -297,7 +297,13 @@ export function fakeBucket(options: FakeBucketOptions = {}) {
       });
     }
     // Only what readers use of the SDK's streaming body.
-    return { Body: { transformToByteArray: async () => new Uint8Array(body) } } as never;
+    return {
+      ContentLength: body.byteLength,
+      Body: {
+        transformToByteArray: async () => new Uint8Array(body),
+        transformToWebStream: () => new ReadableStream(),
+      },
+    } as never;
   });
   return { mock, objects, puts };
 }

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultBucket, readResultObject } from '../../../lib/aws/resultBucket.js';
+import { maxDecodedOutputBytes } from '../../../lib/contract/resultEncoding.js';
 import { offline } from '../../helpers/factories.js';
 import { fakeBucket } from '../../helpers/fakes.js';
 
@@ -32,6 +33,14 @@ describe('ResultBucket', () => {
       key: 'results/a/1',
     });
     expect([...back]).toEqual([...body]);
+  });
+
+  it('refuses to load an object larger than any output before reading its body', async () => {
+    bucket = fakeBucket();
+    bucket.objects.set('results/results/huge/1', new Uint8Array(maxDecodedOutputBytes + 1));
+    await expect(
+      readResultObject(new S3Client(offline), { bucket: 'results', key: 'results/huge/1' }),
+    ).rejects.toThrow(/holds 33554433 bytes, more than an output may/);
   });
 
   it('reports what it could not store, and why, without throwing', async () => {

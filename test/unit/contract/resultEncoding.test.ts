@@ -118,6 +118,19 @@ describe('decodeOutput rejects malformed rows with a clear error', () => {
       /does not decompress/,
     ],
     [
+      'a gzip bomb (40 MiB of spaces in ~40 KB)',
+      {
+        output: new Uint8Array(gzipSync(Buffer.alloc(40 * 1024 * 1024, 32))),
+        outputEncoding: 'json-gzip',
+      },
+      /decompresses to more than 33554432 bytes/,
+    ],
+    [
+      'a shape of millions of empty arrays in no bytes',
+      { output: new Uint8Array(0), outputEncoding: 'f32le', outputShape: [3_000_000, 0] },
+      /describes 3000000 arrays for 0 bytes/,
+    ],
+    [
       'gzip cut short (no CRC and length trailer)',
       { output: gzipped.slice(0, -8), outputEncoding: 'json-gzip' },
       /does not decompress/,
