@@ -122,12 +122,13 @@ export const batcherSettings = {
   },
   /**
    * Encoded outputs larger than this go to the results bucket, the row holding a pointer;
-   * rows that would exceed DynamoDB's 400 KB item limit go there whatever this is.
-   * @default 64 KiB
+   * rows that would exceed DynamoDB's 400 KB item limit go there whatever this is. At most
+   * 300 KiB: 25 rows near 400 KB, their strings escaped on the wire, could pass the 16 MB
+   * one BatchWriteItem call may carry. @default 64 KiB
    */
   resultOffloadBytes: {
     env: 'RESULT_OFFLOAD_BYTES',
-    schema: int(1, AwsLimits.dynamoMaxItemBytes),
+    schema: int(1, 300 * 1024),
     default: 64 * 1024,
     prop: true,
   },

@@ -451,7 +451,7 @@ describe('the results bucket (outputs too large for a row)', () => {
       new BatchingPipeline(new Stack(new App(), 'S'), 'P', { endpointName: 'e', ...props });
     expect(build({ resultEncoding: 'zstd' as 'json' })).toThrow('resultEncoding="zstd"');
     expect(build({ resultOffloadBytes: 0 })).toThrow('resultOffloadBytes=0');
-    expect(build({ resultOffloadBytes: 409_601 })).toThrow('resultOffloadBytes=409601');
+    expect(build({ resultOffloadBytes: 307_201 })).toThrow('resultOffloadBytes=307201');
   });
 
   it('graphs the cost line: endpoint time and bytes written per request, outputs offloaded', () => {

@@ -42,11 +42,18 @@ export type OutputPlacement =
   | { readonly kind: 'too-large'; readonly error: ErrorInfo };
 
 /**
+ * Largest row the function writes: DynamoDB's 400 KB item limit less 1 KiB, because the
+ * documented size of a Number is approximate ("about one byte per two significant digits
+ * plus one") and BatchWriteItem rejects all 25 rows of a call when one is too large.
+ */
+export const maxRowBytes = AwsLimits.dynamoMaxItemBytes - 1_024;
+
+/**
  * Encodes one output by the pipeline's encoding and decides where it is kept, sizing the
  * whole row by DynamoDB's item size rules (lib/contract/itemSize.ts):
  *
  * - in the row, when the encoded output is at most `offloadBytes` and the row fits a
- *   DynamoDB item (400 KB);
+ *   DynamoDB item with room to spare ({@link maxRowBytes});
  * - otherwise in the results bucket, the row pointing at it (whatever `offloadBytes` is,
  *   a row that would not fit always goes there);
  * - OUTPUT_TOO_LARGE only for what neither can take: no bucket and a row beyond 400 KB,
@@ -64,7 +71,7 @@ export function placeOutput(
   const encoded = encodeOutput(outputJson, policy.encoding);
   const baseBytes = itemSizeBytes(base as unknown as Record<string, unknown>);
   const rowBytes = baseBytes + encoded.bytes;
-  const fits = rowBytes <= AwsLimits.dynamoMaxItemBytes;
+  const fits = rowBytes <= maxRowBytes;
   if (fits && (policy.bucket === undefined || encoded.bytes <= policy.offloadBytes)) {
     return { kind: 'row', row: withOutput(base, encoded.attributes), rowBytes };
   }
@@ -73,7 +80,7 @@ export function placeOutput(
       kind: 'too-large',
       error: errorInfo(
         ErrorCode.OUTPUT_TOO_LARGE,
-        `the output, stored as ${encoded.encoding}, makes a ${rowBytes}-byte row; a DynamoDB item holds at most ${AwsLimits.dynamoMaxItemBytes} and this pipeline has no results bucket`,
+        `the output, stored as ${encoded.encoding}, makes a ${rowBytes}-byte row; rows are kept to ${maxRowBytes} bytes (a DynamoDB item holds at most ${AwsLimits.dynamoMaxItemBytes}) and this pipeline has no results bucket`,
       ),
     };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeOutput } from '../../../../lib/batcher/persist/outputPlacement.js';
+import { maxRowBytes, placeOutput } from '../../../../lib/batcher/persist/outputPlacement.js';
 import { AwsLimits } from '../../../../lib/contract/awsLimits.js';
 import { itemSizeBytes } from '../../../../lib/contract/itemSize.js';
 import { decodeOutputText } from '../../../../lib/contract/resultEncoding.js';
@@ -76,25 +76,22 @@ describe('placeOutput', () => {
 
   it('offloads a row that would pass the item limit even below the threshold', () => {
     // The output alone is under the threshold; with the row's other attributes it is not.
-    const json = outputOf(AwsLimits.dynamoMaxItemBytes - baseBytes + 1);
+    const json = outputOf(maxRowBytes - baseBytes + 1);
     const policy = {
       encoding: 'json' as const,
       offloadBytes: AwsLimits.dynamoMaxItemBytes,
       bucket: 'b',
     };
     expect(placeOutput(json, base, policy, writer).kind).toBe('object');
-    // One byte less and the row is exactly 400 KB: it stays.
-    const fits = placeOutput(
-      outputOf(AwsLimits.dynamoMaxItemBytes - baseBytes),
-      base,
-      policy,
-      writer,
-    );
-    expect(fits).toMatchObject({ kind: 'row', rowBytes: AwsLimits.dynamoMaxItemBytes });
+    // One byte less and the row is exactly the largest the function writes: it stays.
+    const fits = placeOutput(outputOf(maxRowBytes - baseBytes), base, policy, writer);
+    expect(fits).toMatchObject({ kind: 'row', rowBytes: maxRowBytes });
+    // 1 KiB under DynamoDB's own limit: a Number's size is only approximately documented.
+    expect(maxRowBytes).toBe(AwsLimits.dynamoMaxItemBytes - 1_024);
   });
 
   it('fails OUTPUT_TOO_LARGE past the item limit when there is no bucket, and only then', () => {
-    const json = outputOf(AwsLimits.dynamoMaxItemBytes - baseBytes + 1);
+    const json = outputOf(maxRowBytes - baseBytes + 1);
     const placed = placeOutput(json, base, { encoding: 'json', offloadBytes: 10 }, writer);
     expect(placed).toMatchObject({
       kind: 'too-large',

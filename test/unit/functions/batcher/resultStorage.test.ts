@@ -158,7 +158,7 @@ describe('outputs too large for a row', () => {
     setup();
     const text = incompressible(600_000);
     const response = await run(
-      { RESULTS_BUCKET_NAME: resultsBucket, RESULT_OFFLOAD_BYTES: '409600' },
+      { RESULTS_BUCKET_NAME: resultsBucket, RESULT_OFFLOAD_BYTES: '307200' },
       { huge: text },
     );
     expect(response.batchItemFailures).toEqual([]);
