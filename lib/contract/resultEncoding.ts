@@ -186,11 +186,15 @@ function packNumeric(array: NumericArray, encoding: NumericEncoding): Uint8Array
 export function encodeOutput(outputJson: string, encoding: ResultEncoding): EncodedOutput {
   let best = encoded({ output: outputJson }, true);
   if (encoding === 'json') return best;
-  const gzip = encoded(
-    { output: new Uint8Array(gzipSync(outputJson)), outputEncoding: StoredEncoding.jsonGzip },
-    true,
-  );
-  if (gzip.bytes < best.bytes) best = gzip;
+  // A short text gains a few bytes at most (gzip adds 18 of its own): not worth the ~10 µs
+  // a gzipSync call costs, which for small outputs was a third of the handler's CPU.
+  if (outputJson.length >= minCompressChars) {
+    const gzip = encoded(
+      { output: new Uint8Array(gzipSync(outputJson)), outputEncoding: StoredEncoding.jsonGzip },
+      true,
+    );
+    if (gzip.bytes < best.bytes) best = gzip;
+  }
   if (encoding === 'compressed') return best;
   const numericEncoding = numericFor[encoding];
   const array = toNumericArray(JSON.parse(outputJson));
@@ -284,6 +288,9 @@ function storedShape(
  * can exhaust a reader's memory: a 100 KB gzip value can expand to gigabytes.
  */
 export const maxDecodedOutputBytes = 32 * 1024 * 1024;
+
+/** Outputs whose JSON text is shorter than this stay text under `compressed` (see {@link encodeOutput}). */
+export const minCompressChars = 256;
 
 /** A stored row's output attributes, as read (anything may be missing or of the wrong type). */
 export interface StoredOutput {

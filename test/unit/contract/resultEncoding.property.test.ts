@@ -151,7 +151,7 @@ function fallsBackExactly(codec: Codec): void {
 
 /** Damaged stored bytes never decode to a wrong value: they throw ResultDecodeError. */
 function rejectsDamage(codec: Codec): void {
-  const compressible = jsonText.map((t) => `[${t},${t},${t},"${'x'.repeat(200)}"]`);
+  const compressible = jsonText.map((t) => `[${t},${t},${t},"${'x'.repeat(300)}"]`);
   fc.assert(
     fc.property(
       compressible,

@@ -5,6 +5,7 @@ import {
   decodeOutputText,
   encodeOutput,
   isResultEncoding,
+  minCompressChars,
   ResultDecodeError,
   StoredEncoding,
 } from '../../../lib/contract/resultEncoding.js';
@@ -14,6 +15,13 @@ const embedding = (seed: number) =>
   Array.from({ length: 384 }, (_, i) => Math.fround(Math.sin(seed * 1000 + i) / 20));
 
 describe('encodeOutput', () => {
+  it('keeps a short output as text under compressed: gzip would save a few bytes for ~10 µs', () => {
+    const short = JSON.stringify('a'.repeat(minCompressChars - 3)); // 255 characters
+    expect(encodeOutput(short, 'compressed').attributes).toEqual({ output: short });
+    const long = JSON.stringify('a'.repeat(minCompressChars));
+    expect(encodeOutput(long, 'compressed').attributes.outputEncoding).toBe('json-gzip');
+  });
+
   it('json: the exact text, no encoding attribute (the rows sagebatch always wrote)', () => {
     const text = '{"label":"POSITIVE","score":1e400,"n":12345678901234567890}';
     const encoded = encodeOutput(text, 'json');
