@@ -52,24 +52,40 @@ export function createModelInvoker(
   });
 }
 
+/** What {@link createAdapters} may be given instead of its defaults (tests, benches). */
+export interface AdapterOptions {
+  /** Passed to every SDK client (region, credentials, endpoint). @default the Lambda environment's */
+  readonly clientConfig?: {
+    readonly region?: string;
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  };
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default retryPolicyOf(config) */
+  readonly retry?: RetryPolicy;
+}
+
 /**
- * Builds the real AWS clients and adapters from a validated config. SageMaker Runtime's
- * own retries are off (`maxAttempts: 1`): the invoker retries inside the invocation's
- * time budget, which the SDK cannot see.
+ * The AWS clients and the adapters over them that a validated config describes, sharing one
+ * retry policy. SageMaker Runtime's own retries are off (`maxAttempts: 1`): the invoker
+ * retries inside the invocation's time budget, which the SDK cannot see.
  */
-export function createDependencies(
+export function createAdapters(
   config: BatcherConfig,
-  telemetry: Pick<BatcherDependencies, 'logger' | 'metrics'> = createTelemetry(),
-): BatcherDependencies {
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  options: AdapterOptions = {},
+): Pick<
+  BatcherDependencies,
+  'invoker' | 'store' | 'deadLetters' | 'requestQueue' | 'resultBucket'
+> {
+  const clientConfig = options.clientConfig ?? {};
+  const retry = options.retry ?? retryPolicyOf(config);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const sqs = new SQSClient({});
-  const retry = retryPolicyOf(config);
-  const runtime = new SageMakerRuntimeClient({ maxAttempts: 1 });
+  const sqs = new SQSClient(clientConfig);
+  const runtime = new SageMakerRuntimeClient({ ...clientConfig, maxAttempts: 1 });
   return {
-    config,
-    invoker: createModelInvoker(config, runtime, systemClock, retry),
+    invoker: createModelInvoker(config, runtime, options.clock ?? systemClock, retry),
     store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
     deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
     requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
@@ -77,10 +93,17 @@ export function createDependencies(
       ? {}
       : {
           resultBucket: new ResultBucket({
-            client: new S3Client({}),
+            client: new S3Client(clientConfig),
             bucketName: config.resultsBucketName,
           }),
         }),
-    ...telemetry,
   };
+}
+
+/** The batcher's dependencies in the Lambda environment: the adapters and Powertools telemetry. */
+export function createDependencies(
+  config: BatcherConfig,
+  telemetry: Pick<BatcherDependencies, 'logger' | 'metrics'> = createTelemetry(),
+): BatcherDependencies {
+  return { config, ...createAdapters(config), ...telemetry };
 }

@@ -1,19 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/batcher/handler.js';
-import { DeadLetterPublisher } from '../../lib/aws/deadLetterPublisher.js';
-import { RequestQueue } from '../../lib/aws/requestQueue.js';
-import { ResultBucket } from '../../lib/aws/resultBucket.js';
-import { ResultStore } from '../../lib/aws/resultStore.js';
 import { type Clock, systemClock } from '../../lib/batcher/clock.js';
 import { type BatcherConfig, loadConfig } from '../../lib/batcher/config.js';
-import { type BatcherDependencies, createModelInvoker } from '../../lib/batcher/dependencies.js';
+import { type BatcherDependencies, createAdapters } from '../../lib/batcher/dependencies.js';
 import type { DeliveredRecord } from '../../lib/batcher/records/readRecords.js';
 import { type RetryPolicy, retryPolicyOf } from '../../lib/common/retryPolicy.js';
 
@@ -113,36 +104,15 @@ export function buildDependencies(
   config: BatcherConfig = testConfig(),
   options: { clock?: Clock; random?: () => number } = {},
 ): BatcherDependencies {
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(offline), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const sqs = new SQSClient(offline);
   const clock = options.clock ?? systemClock;
   // One retry policy for every adapter, as in production (RETRY_* of the test config).
   const retry = retryPolicyOf(config, {
     wait: clock.sleep,
     ...(options.random ? { random: options.random } : {}),
   });
-  const invoker = createModelInvoker(
-    config,
-    new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
-    clock,
-    retry,
-  );
   return {
     config,
-    invoker,
-    store: new ResultStore({ client: dynamo, tableName: config.resultsTableName, retry }),
-    deadLetters: new DeadLetterPublisher({ client: sqs, queueUrl: config.dlqUrl, retry }),
-    requestQueue: new RequestQueue({ client: sqs, queueUrl: config.requestQueueUrl, retry }),
-    ...(config.resultsBucketName === undefined
-      ? {}
-      : {
-          resultBucket: new ResultBucket({
-            client: new S3Client(offline),
-            bucketName: config.resultsBucketName,
-          }),
-        }),
+    ...createAdapters(config, { clientConfig: offline, clock, retry }),
     logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
     clock,
