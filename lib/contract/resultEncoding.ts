@@ -211,9 +211,14 @@ export function encodeOutput(outputJson: string, encoding: ResultEncoding): Enco
   );
   if (numeric.bytes >= best.bytes) return best;
   // Exact when unpacking gives every value back (float32 model outputs in f32le, say).
-  const back = unpackNumeric(packed, numericEncoding, array.shape);
-  const exact = array.values.every((v, i) => Object.is(v, back[i]));
-  return { ...numeric, exact };
+  // Computed only when asked: the function writing rows never reads it.
+  return {
+    ...numeric,
+    get exact() {
+      const back = unpackNumeric(packed, numericEncoding, array.shape);
+      return array.values.every((v, i) => Object.is(v, back[i]));
+    },
+  };
 }
 
 function unpackNumeric(bytes: Uint8Array, encoding: NumericEncoding, shape: readonly number[]) {
