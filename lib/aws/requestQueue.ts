@@ -6,7 +6,8 @@ import {
 import { abortable } from '../common/abortable.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../common/retryPolicy.js';
 import { RequeueAttribute } from '../contract/messageAttributes.js';
-import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
+import { sendMessages } from './sendMessageBatch.js';
+import { sqsBatches } from './sqsBatches.js';
 
 /** A record to hide for a while before SQS delivers it again. */
 export interface Redelivery {
@@ -32,8 +33,7 @@ export interface RequestQueueOptions {
   readonly retry?: RetryPolicy;
 }
 
-/** SQS allows 10 entries per batch call, and a delay of at most 15 minutes. */
-const batchEntries = 10;
+/** SQS allows a delay of at most 15 minutes (API_SendMessageBatchRequestEntry). */
 const maxDelaySeconds = 900;
 
 /**
@@ -62,8 +62,7 @@ export class RequestQueue {
   ): Promise<number> {
     let failed = 0;
     const { client, queueUrl } = this.#options;
-    for (let start = 0; start < records.length; start += batchEntries) {
-      const chunk = records.slice(start, start + batchEntries);
+    for (const chunk of sqsBatches(records).chunks) {
       if (options.signal?.aborted) {
         failed += chunk.length;
         continue;
@@ -119,15 +118,11 @@ export class RequestQueue {
         },
       },
     }));
-    for (let start = 0; start < messages.length; start += batchEntries) {
-      const { unsent: left } = await sendMessageBatchWithRetries(
-        client,
-        queueUrl,
-        messages.slice(start, start + batchEntries),
-        { retry: this.#options.retry ?? defaultRetryPolicy, signal: options.signal },
-      );
-      for (const message of left) unsent.add(message.record.messageId);
-    }
+    const { unsent: left } = await sendMessages(client, queueUrl, messages, {
+      retry: this.#options.retry ?? defaultRetryPolicy,
+      signal: options.signal,
+    });
+    for (const message of left) unsent.add(message.record.messageId);
     return unsent;
   }
 }
