@@ -34,6 +34,25 @@ export class PipelinePropsError extends Error {
   }
 }
 
+/**
+ * In-flight messages (received, not yet deleted) a standard queue holds at most: "approximately
+ * 120,000"; past it, long polling returns nothing, without an error, so the event source
+ * stalls silently.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html
+ */
+export const maxInFlightMessages = 120_000;
+
+/**
+ * Messages of the request queue in flight when every concurrent function is busy: each
+ * holds one batch, and each may have handed back its previous batch, hidden for the
+ * redelivery backoff (ChangeMessageVisibility) and so still in flight: 2 x batchSize x
+ * maxConcurrency. The bound holds while an invocation lasts at least as long as the
+ * backoff it sets (5 s after a first delivery); invocations that fail faster can hide more
+ * for a while, which slows intake until the backoff ends but never stalls it.
+ */
+export const inFlightBound = (batchSize: number, maxConcurrency: number) =>
+  2 * batchSize * maxConcurrency;
+
 const isInt = (value: number, min: number, max: number) =>
   Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
 
@@ -56,6 +75,16 @@ export function validatePipelineProps(p: PipelineLimitsInput): string[] {
   if (windowS > 300) problems.push(`batchingWindow must be at most 300 seconds (got ${windowS} s)`);
   if (p.maxConcurrency !== undefined && !isInt(p.maxConcurrency, 2, 1_000)) {
     problems.push(`maxConcurrency must be an integer from 2 to 1000 (got ${p.maxConcurrency})`);
+  }
+  const concurrency = p.maxConcurrency ?? 1_000;
+  if (
+    !Token.isUnresolved(p.batchSize) &&
+    !Token.isUnresolved(concurrency) &&
+    inFlightBound(p.batchSize, concurrency) > maxInFlightMessages
+  ) {
+    problems.push(
+      `batchSize x maxConcurrency = ${p.batchSize * concurrency} messages in functions, plus as many waiting out the redelivery backoff, passes the ~${maxInFlightMessages} in-flight messages of a standard SQS queue (the event source would stall): keep batchSize x maxConcurrency at most ${maxInFlightMessages / 2}`,
+    );
   }
   if (timeoutS < 10 || timeoutS > 900)
     problems.push(`timeout must be from 10 seconds to 15 minutes (got ${timeoutS} s)`);

@@ -92,8 +92,13 @@ export const batcherSettings = {
     default: 256 * 1024,
     prop: true,
   },
-  /** Deliveries before SQS moves a message to the DLQ (1-1000); on the last one the function fails it itself. @default 5 */
-  maxReceiveCount: { env: 'MAX_RECEIVE_COUNT', schema: int(1, 1_000), default: 5, prop: true },
+  /**
+   * Deliveries before SQS moves a message to the DLQ (2-1000); on the last one the function
+   * fails it itself. Not 1: SQS can count a receive its consumer never got, and advises
+   * against a maximum of 1 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/avoiding-inconsistent-message-processing.html).
+   * @default 5
+   */
+  maxReceiveCount: { env: 'MAX_RECEIVE_COUNT', schema: int(2, 1_000), default: 5, prop: true },
   /** How long result rows live before DynamoDB's TTL deletes them, in seconds. @default 7 days */
   resultTtlSeconds: {
     env: 'RESULT_TTL_SECONDS',

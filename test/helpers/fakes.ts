@@ -30,6 +30,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
+import {
+  checkBatchEntries,
+  checkSendMessageBatch,
+  sendEntryFailure,
+  visibilityEntryFailure,
+} from './awsRules/sqs.js';
 
 /** The deterministic model the fakes serve: tests compute its output independently. */
 export const modelOutput = (input: unknown) => ({
@@ -200,11 +206,14 @@ export interface ReceivedMessage {
 export interface FakeQueueOptions {
   /** How many times to fail (server side) the entry with this body before accepting it. */
   readonly failTimes?: (body: string, queueUrl: string) => number;
+  /** Awaited before each ChangeMessageVisibilityBatch answers (latency on a virtual clock). */
+  readonly visibilityLatency?: () => Promise<void>;
 }
 
 /**
  * A mocked SQS client that records SendMessageBatch entries (`messages`: those sent to
- * the DLQ, `requeued`: those sent back to the request queue) and visibility changes.
+ * the DLQ, `requeued`: those sent back to the request queue) and visibility changes,
+ * refusing what SQS refuses (test/helpers/awsRules/sqs.ts).
  */
 export function fakeQueue(options: FakeQueueOptions = {}) {
   const mock = mockClient(SQSClient);
@@ -214,24 +223,40 @@ export function fakeQueue(options: FakeQueueOptions = {}) {
   const visibility: { receiptHandle: string; seconds: number }[] = [];
   mock
     .on(ChangeMessageVisibilityBatchCommand)
-    .callsFake((input: ChangeMessageVisibilityBatchCommandInput) => {
-      for (const entry of input.Entries ?? []) {
+    .callsFake(async (input: ChangeMessageVisibilityBatchCommandInput) => {
+      const entries = input.Entries ?? [];
+      checkBatchEntries(entries);
+      await options.visibilityLatency?.();
+      const failed = [];
+      const successful = [];
+      for (const entry of entries) {
+        const failure = visibilityEntryFailure(entry);
+        if (failure) {
+          failed.push({ Id: entry.Id, ...failure });
+          continue;
+        }
         visibility.push({
           receiptHandle: entry.ReceiptHandle ?? '',
           seconds: entry.VisibilityTimeout ?? 0,
         });
+        successful.push({ Id: entry.Id });
       }
-      return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
+      return { Successful: successful, Failed: failed };
     });
   const failures = new Map<string, number>();
   let batches = 0;
   mock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
     batches += 1;
     const entries = input.Entries ?? [];
-    if (entries.length > 10) throw new Error('TooManyEntriesInBatchRequest');
+    checkSendMessageBatch(entries);
     const failed = [];
     const successful = [];
     for (const entry of entries) {
+      const refused = sendEntryFailure(entry);
+      if (refused) {
+        failed.push({ Id: entry.Id, ...refused });
+        continue;
+      }
       const body = entry.MessageBody ?? '';
       const seen = failures.get(body) ?? 0;
       if (seen < (options.failTimes?.(body, input.QueueUrl ?? '') ?? 0)) {

@@ -51,7 +51,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       endpointName: 'Sentiment-Prod',
       batchSize: 2000,
       batchingWindow: Duration.seconds(20),
-      maxConcurrency: 50,
+      maxConcurrency: 30, // 2 x 2000 x 30 = 120,000: the most SQS keeps in flight
     }).template;
   });
 
@@ -59,7 +59,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 2000,
       MaximumBatchingWindowInSeconds: 20,
-      ScalingConfig: { MaximumConcurrency: 50 },
+      ScalingConfig: { MaximumConcurrency: 30 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
