@@ -14,6 +14,8 @@ export interface DeadLetter {
   readonly sourceMessageId: string;
   readonly attempts: number;
   readonly error: ErrorInfo;
+  /** Stable per request and attempt (lib/contract/deadLetterId.ts): a consumer's dedupe key. */
+  readonly deadLetterId: string;
 }
 
 /** Settings of a {@link DeadLetterPublisher}. */
@@ -33,6 +35,7 @@ function attributesOf(letter: DeadLetter): Record<string, MessageAttributeValue>
     [DeadLetterAttribute.requestId]: text(letter.requestId),
     [DeadLetterAttribute.attempts]: { DataType: 'Number', StringValue: String(letter.attempts) },
     [DeadLetterAttribute.sourceMessageId]: text(letter.sourceMessageId),
+    [DeadLetterAttribute.deadLetterId]: text(letter.deadLetterId),
   };
 }
 
@@ -51,6 +54,9 @@ function messageBytes(body: string, attributes: Record<string, MessageAttributeV
 /**
  * Sends failed requests to the dead-letter queue with SendMessageBatch: 10 entries and
  * 1 MiB a call, failed entries retried (sender faults are not: they would fail again).
+ *
+ * A call whose answer is lost (a timeout after SQS accepted it) is sent again, so a
+ * letter can reach the queue twice: both copies carry the same `sagebatch.deadLetterId`.
  */
 export class DeadLetterPublisher {
   readonly #options: DeadLetterPublisherOptions;
@@ -65,7 +71,7 @@ export class DeadLetterPublisher {
    */
   async publish(
     letters: readonly DeadLetter[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
   ): Promise<Set<string>> {
     const entries = letters.map((letter) => {
       const attributes = attributesOf(letter);
@@ -82,12 +88,15 @@ export class DeadLetterPublisher {
       sizeOf: (entry) => entry.bytes,
     });
     const failed = new Set(oversized.map((entry) => entry.letter.sourceMessageId));
+    // SQS would refuse it every time: say so once (the name SQS gives such a message).
+    if (oversized.length > 0) options.onError?.({ name: 'MessageTooLong', code: 'MessageTooLong' });
     const { client, queueUrl, retry = defaultRetryPolicy } = this.#options;
     await Promise.all(
       chunks.map(async (chunk) => {
         const { unsent } = await sendMessageBatchWithRetries(client, queueUrl, chunk, {
           retry,
           signal: options.signal,
+          onError: options.onError,
         });
         for (const entry of unsent) failed.add(entry.letter.sourceMessageId);
       }),

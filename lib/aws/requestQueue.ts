@@ -84,6 +84,10 @@ export class RequestQueue {
           options.signal,
         );
         failed += response.Failed?.length ?? 0;
+        // A refused entry is no exception: report it too, or its cause is never seen.
+        const refused = response.Failed?.[0];
+        if (refused)
+          options.onError?.({ name: 'ChangeMessageVisibilityEntryFailed', code: refused.Code });
       } catch (error) {
         options.onError?.(error);
         failed += chunk.length;
@@ -99,7 +103,7 @@ export class RequestQueue {
    */
   async requeue(
     records: readonly Requeue[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
   ): Promise<Set<string>> {
     const unsent = new Set<string>();
     const { client, queueUrl } = this.#options;
@@ -124,7 +128,11 @@ export class RequestQueue {
         client,
         queueUrl,
         messages.slice(start, start + batchEntries),
-        { retry: this.#options.retry ?? defaultRetryPolicy, signal: options.signal },
+        {
+          retry: this.#options.retry ?? defaultRetryPolicy,
+          signal: options.signal,
+          onError: options.onError,
+        },
       );
       for (const message of left) unsent.add(message.record.messageId);
     }
