@@ -79,8 +79,10 @@ export function validatePipelineProps(p: PipelineLimitsInput): string[] {
 /**
  * Event source caps (`maximumConcurrency`, 2-1000) and reserved concurrency. A reserved
  * concurrency under the cap makes Lambda throttle the mapping's own invocations, which
- * AWS advises against: reserve at least the cap.
- * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+ * AWS advises against ("don't configure the maximum concurrency setting to be greater than
+ * the function's reserved concurrency"): reserve at least the cap.
+ * https://repost.aws/knowledge-center/lambda-sqs-scaling ; the cap's range, 2-1000:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-eventsourcemapping-scalingconfig.html
  */
 function concurrencyProblems(p: PipelineLimitsInput): string[] {
   const problems: string[] = [];
