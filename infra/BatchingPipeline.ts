@@ -61,6 +61,23 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default 10
    */
   readonly maxConcurrency?: number;
+  /**
+   * Reserved concurrency of the batcher function: guarantees it `maxConcurrency` instances
+   * and keeps it from taking the account's whole pool. At least `maxConcurrency`.
+   * @default none (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Most concurrent finalizer instances its intake event source starts (2-1000). A burst of
+   * messages SQS moved (a crashing batcher) then cannot take the account's concurrency.
+   * @default 2
+   */
+  readonly finalizerMaxConcurrency?: number;
+  /**
+   * Reserved concurrency of the finalizer function; at least `finalizerMaxConcurrency`.
+   * @default none (the account's unreserved pool)
+   */
+  readonly finalizerReservedConcurrency?: number;
   /** How long result rows live (DynamoDB TTL). @default Duration.days(7) */
   readonly resultTtl?: Duration;
   /** Function memory, MB. @default 1024 */
@@ -175,6 +192,7 @@ export class BatchingPipeline extends Construct {
       props.visibilityTimeout ?? defaultVisibilityTimeout(timeout, batchingWindow);
     const resultTtl = props.resultTtl ?? Duration.days(7);
     const maxConcurrency = props.maxConcurrency ?? 10;
+    const finalizerMaxConcurrency = props.finalizerMaxConcurrency ?? 2;
     const memorySize = props.memorySize ?? 1_024;
 
     // Validate everything first, every problem at once.
@@ -198,6 +216,9 @@ export class BatchingPipeline extends Construct {
         visibilityTimeout,
         memorySize,
         resultTtl,
+        reservedConcurrency: props.reservedConcurrency,
+        finalizerMaxConcurrency,
+        finalizerReservedConcurrency: props.finalizerReservedConcurrency,
       }),
     );
     const literalEndpointName = props.endpointName ?? props.model?.endpointName;
@@ -318,7 +339,12 @@ export class BatchingPipeline extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
         resources: [this.table.tableArn],
       }),
     );
@@ -352,6 +378,9 @@ export class BatchingPipeline extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       timeout,
       role,
       logGroup,
@@ -382,6 +411,8 @@ export class BatchingPipeline extends Construct {
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention,
       tracing: props.tracing,
+      maxConcurrency: finalizerMaxConcurrency,
+      reservedConcurrency: props.finalizerReservedConcurrency,
     }).function;
 
     if (scaling && this.modelEndpoint) {

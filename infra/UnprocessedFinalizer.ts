@@ -27,6 +27,10 @@ export interface UnprocessedFinalizerProps {
   readonly encryptionKey?: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
   readonly tracing?: lambda.Tracing;
+  /** Most concurrent instances the intake event source starts (2-1000). */
+  readonly maxConcurrency: number;
+  /** Reserved concurrency of the function. @default none */
+  readonly reservedConcurrency?: number | undefined;
 }
 
 /**
@@ -56,7 +60,11 @@ export class UnprocessedFinalizer extends Construct {
       }),
     );
     role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.tableArn] }),
+      // Conditional row writes, the re-read before a DLQ publish, the publish's mark.
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+      }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.dlq.queueArn] }),
@@ -71,6 +79,9 @@ export class UnprocessedFinalizer extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(30),
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role,
       logGroup,
       tracing: props.tracing ?? lambda.Tracing.DISABLED,
@@ -89,6 +100,7 @@ export class UnprocessedFinalizer extends Construct {
       target: this.function,
       eventSourceArn: props.intake.queueArn,
       batchSize: 10,
+      maxConcurrency: props.maxConcurrency,
       reportBatchItemFailures: true,
     });
     mapping.node.addDependency(role);

@@ -14,6 +14,9 @@ export interface PipelineLimitsInput {
   readonly batchSize: number;
   readonly batchingWindow: Duration;
   readonly maxConcurrency: number | undefined;
+  readonly reservedConcurrency?: number | undefined;
+  readonly finalizerMaxConcurrency?: number | undefined;
+  readonly finalizerReservedConcurrency?: number | undefined;
   readonly timeout: Duration;
   readonly visibilityTimeout: Duration;
   readonly memorySize: number;
@@ -98,6 +101,44 @@ export function validatePipelineProps(p: PipelineLimitsInput): string[] {
     problems.push('visibilityTimeout must be at most 12 hours');
   if (!isInt(p.memorySize, 128, 10_240))
     problems.push(`memorySize must be from 128 to 10240 MB (got ${p.memorySize})`);
+  problems.push(...concurrencyProblems(p));
+  return problems;
+}
+
+/**
+ * Event source caps (`maximumConcurrency`, 2-1000) and reserved concurrency. A reserved
+ * concurrency under the cap makes Lambda throttle the mapping's own invocations, which
+ * AWS advises against ("don't configure the maximum concurrency setting to be greater than
+ * the function's reserved concurrency"): reserve at least the cap.
+ * https://repost.aws/knowledge-center/lambda-sqs-scaling ; the cap's range, 2-1000:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-eventsourcemapping-scalingconfig.html
+ */
+function concurrencyProblems(p: PipelineLimitsInput): string[] {
+  const problems: string[] = [];
+  if (p.finalizerMaxConcurrency !== undefined && !isInt(p.finalizerMaxConcurrency, 2, 1_000)) {
+    problems.push(
+      `finalizerMaxConcurrency must be an integer from 2 to 1000 (got ${p.finalizerMaxConcurrency})`,
+    );
+  }
+  const pairs = [
+    ['reservedConcurrency', p.reservedConcurrency, 'maxConcurrency', p.maxConcurrency],
+    [
+      'finalizerReservedConcurrency',
+      p.finalizerReservedConcurrency,
+      'finalizerMaxConcurrency',
+      p.finalizerMaxConcurrency,
+    ],
+  ] as const;
+  for (const [name, reserved, capName, cap] of pairs) {
+    if (reserved === undefined || Token.isUnresolved(reserved)) continue;
+    if (!Number.isInteger(reserved) || reserved < 1) {
+      problems.push(`${name} must be a positive integer (got ${reserved})`);
+    } else if (cap !== undefined && !Token.isUnresolved(cap) && reserved < cap) {
+      problems.push(
+        `${name} (${reserved}) must be at least ${capName} (${cap}): a lower reservation throttles the event source's own invocations`,
+      );
+    }
+  }
   return problems;
 }
 

@@ -166,6 +166,7 @@ export function createHandler(
       duplicates: report.duplicates,
       requeued: report.requeued,
       offloaded: report.offloaded,
+      deadLetterRaces: report.deadLetterRaces,
       unread: unread.size,
     });
 

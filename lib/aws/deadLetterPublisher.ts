@@ -12,6 +12,8 @@ export interface DeadLetter {
   readonly sourceMessageId: string;
   readonly attempts: number;
   readonly error: ErrorInfo;
+  /** Stable per request and attempt (lib/contract/deadLetterId.ts): a consumer's dedupe key. */
+  readonly deadLetterId: string;
 }
 
 /** Settings of a {@link DeadLetterPublisher}. */
@@ -31,12 +33,16 @@ function attributesOf(letter: DeadLetter): Record<string, MessageAttributeValue>
     [DeadLetterAttribute.requestId]: text(letter.requestId),
     [DeadLetterAttribute.attempts]: { DataType: 'Number', StringValue: String(letter.attempts) },
     [DeadLetterAttribute.sourceMessageId]: text(letter.sourceMessageId),
+    [DeadLetterAttribute.deadLetterId]: text(letter.deadLetterId),
   };
 }
 
 /**
  * Sends failed requests to the dead-letter queue with SendMessageBatch: 10 entries and
  * 1 MiB a call, failed entries retried (sender faults are not: they would fail again).
+ *
+ * A call whose answer is lost (a timeout after SQS accepted it) is sent again, so a
+ * letter can reach the queue twice: both copies carry the same `sagebatch.deadLetterId`.
  */
 export class DeadLetterPublisher {
   readonly #options: DeadLetterPublisherOptions;
@@ -51,7 +57,7 @@ export class DeadLetterPublisher {
    */
   async publish(
     letters: readonly DeadLetter[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
   ): Promise<Set<string>> {
     const entries = letters.map((letter) => ({
       letter,
@@ -63,6 +69,7 @@ export class DeadLetterPublisher {
     const { unsent } = await sendMessages(client, queueUrl, entries, {
       retry,
       signal: options.signal,
+      onError: options.onError,
     });
     return new Set(unsent.map((entry) => entry.letter.sourceMessageId));
   }

@@ -86,6 +86,10 @@ export class RequestQueue {
               ),
               options.signal,
             );
+            // A refused entry is no exception: report it too, or its cause is never seen.
+            const refused = response.Failed?.[0];
+            if (refused)
+              options.onError?.({ name: 'ChangeMessageVisibilityEntryFailed', code: refused.Code });
             return response.Failed?.length ?? 0;
           } catch (error) {
             options.onError?.(error);
@@ -105,7 +109,7 @@ export class RequestQueue {
    */
   async requeue(
     records: readonly Requeue[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
   ): Promise<Set<string>> {
     const unsent = new Set<string>();
     const { client, queueUrl } = this.#options;
@@ -128,6 +132,7 @@ export class RequestQueue {
     const { unsent: left } = await sendMessages(client, queueUrl, messages, {
       retry: this.#options.retry ?? defaultRetryPolicy,
       signal: options.signal,
+      onError: options.onError,
       parallelism: this.#options.parallelism ?? sqsCallParallelism,
     });
     for (const message of left) unsent.add(message.record.messageId);

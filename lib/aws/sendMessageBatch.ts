@@ -22,6 +22,11 @@ export interface BatchRetryOptions {
   readonly retry: RetryPolicy;
   /** Stops retrying and aborts the call in flight; what is left counts as unsent. */
   readonly signal?: AbortSignal;
+  /**
+   * Told about each failed call and each entry SQS failed (as `{ name, code }`, no
+   * message: it may quote a body), for the caller's "first error" log line.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 /**
@@ -59,6 +64,8 @@ export async function sendMessages<T extends BatchMessage>(
     oversized.length > 0
       ? `a message of ${batchMessageBytes(oversized[0]!)} bytes is over SQS's 1 MiB`
       : '';
+  // SQS would refuse it every time: say so once, with the name SQS gives such a message.
+  if (oversized.length > 0) options.onError?.({ name: 'MessageTooLong', code: 'MessageTooLong' });
   const limit = pLimit(options.parallelism ?? sqsCallParallelism);
   const results = await Promise.all(
     chunks.map((chunk) =>
@@ -122,12 +129,14 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
       const retry: T[] = [];
       for (const failure of response.Failed ?? []) {
         reason = `${failure.Code}: ${failure.Message ?? ''}`;
+        options.onError?.({ name: 'SendMessageBatchEntryFailed', code: failure.Code });
         (failure.SenderFault ? givenUp : retry).push(pending[Number(failure.Id)]!);
       }
       pending = retry;
     } catch (error) {
       // The whole call failed (network, throttling past the SDK's retries): retry it.
       reason = `${(error as Error).name}: ${(error as Error).message}`;
+      options.onError?.(error);
     }
   }
   return { unsent: [...givenUp, ...pending], reason };

@@ -27,9 +27,20 @@ import {
   DynamoDBDocumentClient,
   PutCommand,
   type PutCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
+import {
+  batchMaxBytes,
+  checkBatchGet,
+  checkBatchWrite,
+  checkItemSize,
+  conditionHolds,
+  DynamoErrors,
+  itemBytes,
+} from './awsRules/dynamodb.js';
 import {
   checkBatchEntries,
   checkSendMessageBatch,
@@ -111,6 +122,8 @@ export interface FakeTableOptions {
   readonly unprocessedItemsOnce?: number;
   /** Ids whose write fails every time (a broken or throttled write): PutItem throws, BatchWrite leaves them unprocessed. */
   readonly failPut?: (id: string) => boolean;
+  /** Called after each row is stored: a test interleaves a concurrent writer here. */
+  readonly afterWrite?: (id: string, rows: Map<string, Record<string, unknown>>) => void;
 }
 
 /** A mocked DynamoDB document client backed by a Map, honouring the write condition. */
@@ -125,8 +138,10 @@ export function fakeTable(options: FakeTableOptions = {}) {
   mock.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => {
     batchWrites += 1;
     const [table, requests] = Object.entries(input.RequestItems ?? {})[0]!;
-    if (requests.length > 25)
-      throw new Error('ValidationException: Too many items requested for the BatchWriteItem call');
+    checkBatchWrite(
+      requests.map((r) => r.PutRequest!.Item as Record<string, unknown>),
+      (item) => String(item.id),
+    );
     const unprocessed = [];
     let skipped = 0;
     for (const request of requests) {
@@ -138,7 +153,10 @@ export function fakeTable(options: FakeTableOptions = {}) {
         skipped += 1;
       }
       if (defer || options.failPut?.(id)) unprocessed.push(request);
-      else rows.set(id, structuredClone(item)); // BatchWriteItem has no condition: it overwrites
+      else {
+        rows.set(id, structuredClone(item)); // BatchWriteItem has no condition: it overwrites
+        options.afterWrite?.(id, rows);
+      }
     }
     return { UnprocessedItems: unprocessed.length > 0 ? { [table]: unprocessed } : {} };
   });
@@ -146,42 +164,74 @@ export function fakeTable(options: FakeTableOptions = {}) {
     puts += 1;
     const item = input.Item as Record<string, unknown>;
     const id = String(item.id);
-    if (options.failPut?.(id)) {
-      throw Object.assign(new Error('Throughput exceeded'), {
-        name: 'ProvisionedThroughputExceededException',
-      });
-    }
-    // The store's condition: no row, or not SUCCEEDED, or a SUCCEEDED row already expired.
-    const existing = rows.get(id);
-    const now = input.ExpressionAttributeValues?.[':now'];
-    const expired =
-      typeof now === 'number' &&
-      typeof existing?.expiresAt === 'number' &&
-      existing.expiresAt <= now;
-    if (existing?.status === 'SUCCEEDED' && !expired) {
-      throw Object.assign(new Error('The conditional request failed'), {
-        name: 'ConditionalCheckFailedException',
-      });
+    if (options.failPut?.(id)) throw DynamoErrors.throughputExceeded();
+    checkItemSize(item);
+    // Whatever condition the caller wrote, evaluated as DynamoDB would.
+    if (
+      input.ConditionExpression !== undefined &&
+      !conditionHolds(
+        input.ConditionExpression,
+        input.ExpressionAttributeNames,
+        input.ExpressionAttributeValues,
+        rows.get(id),
+      )
+    ) {
+      throw DynamoErrors.conditionalCheckFailed();
     }
     rows.set(id, structuredClone(item));
+    options.afterWrite?.(id, rows);
+    return {};
+  });
+  // UpdateItem, as the store uses it: `SET #a = :v[, ...]` under a condition.
+  mock.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+    const id = String((input.Key as { id: unknown }).id);
+    if (options.failPut?.(id)) throw DynamoErrors.throughputExceeded();
+    const existing = rows.get(id);
+    if (
+      input.ConditionExpression !== undefined &&
+      !conditionHolds(
+        input.ConditionExpression,
+        input.ExpressionAttributeNames,
+        input.ExpressionAttributeValues,
+        existing,
+      )
+    ) {
+      throw DynamoErrors.conditionalCheckFailed();
+    }
+    const set = /^SET\s+(.+)$/i.exec(input.UpdateExpression ?? '');
+    if (!set)
+      throw DynamoErrors.validation(`Unsupported UpdateExpression ${input.UpdateExpression}`);
+    const updated: Record<string, unknown> = { ...(existing ?? { id }) };
+    for (const assignment of set[1]!.split(',')) {
+      const [name, value] = assignment.split('=').map((part) => part.trim());
+      updated[input.ExpressionAttributeNames?.[name!] ?? name!] =
+        input.ExpressionAttributeValues?.[value!];
+    }
+    checkItemSize(updated);
+    rows.set(id, updated);
+    options.afterWrite?.(id, rows);
     return {};
   });
   mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
     batchGets += 1;
     const [table, request] = Object.entries(input.RequestItems ?? {})[0]!;
     const keys = (request.Keys ?? []) as { id: string }[];
-    if (keys.length > 100)
-      throw new Error('ValidationException: Too many items requested for the BatchGetItem call');
+    checkBatchGet(keys.map((key) => key.id));
     const fresh = keys.filter((key) => !deferred.has(key.id));
     const skip = fresh.slice(0, options.unprocessedKeysOnce ?? 0);
     for (const key of skip) deferred.add(key.id);
-    const served = keys.filter((key) => !skip.includes(key));
+    // A response stops at 16 MB: the keys past it come back in UnprocessedKeys.
+    let bytes = 0;
+    const found: Record<string, unknown>[] = [];
+    for (const key of keys.filter((k) => !skip.includes(k))) {
+      const row = rows.get(key.id);
+      if (row === undefined) continue;
+      bytes += itemBytes(row);
+      if (bytes > batchMaxBytes) skip.push(key);
+      else found.push(structuredClone(row));
+    }
     return {
-      Responses: {
-        [table]: served.flatMap((key) =>
-          rows.has(key.id) ? [structuredClone(rows.get(key.id)!)] : [],
-        ),
-      },
+      Responses: { [table]: found },
       UnprocessedKeys: skip.length > 0 ? { [table]: { Keys: skip } } : {},
     };
   });

@@ -96,10 +96,13 @@ describe('BatchingPipeline with an existing endpoint', () => {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
+      // A concurrency cap: a burst of moved messages must not take the account's concurrency.
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     const statements = functionStatements(template, '^PipelineFinalizerRole');
+    // Conditional row writes, the re-read before a DLQ publish, the publish's mark on the row.
     expect(statements).toContainEqual({
-      actions: ['dynamodb:PutItem'],
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
     });
     expect(statements).toContainEqual({
@@ -193,7 +196,12 @@ describe('BatchingPipeline with an existing endpoint', () => {
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'] },
     });
     expect(statements).toContainEqual({
-      actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+      actions: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
     });
     expect(statements).toContainEqual({
@@ -909,6 +917,26 @@ describe('BatchingPipeline validation', () => {
       'maxConcurrency must be an integer from 2 to 1000',
     ],
     [
+      'finalizerMaxConcurrency 1',
+      { endpointName: 'e', finalizerMaxConcurrency: 1 },
+      'finalizerMaxConcurrency must be an integer from 2 to 1000',
+    ],
+    [
+      'reservedConcurrency 0',
+      { endpointName: 'e', reservedConcurrency: 0 },
+      'reservedConcurrency must be a positive integer',
+    ],
+    [
+      'reservedConcurrency under maxConcurrency',
+      { endpointName: 'e', maxConcurrency: 20, reservedConcurrency: 10 },
+      'reservedConcurrency (10) must be at least maxConcurrency (20)',
+    ],
+    [
+      'finalizerReservedConcurrency under finalizerMaxConcurrency',
+      { endpointName: 'e', finalizerMaxConcurrency: 5, finalizerReservedConcurrency: 4 },
+      'finalizerReservedConcurrency (4) must be at least finalizerMaxConcurrency (5)',
+    ],
+    [
       'a short visibility timeout',
       { endpointName: 'e', visibilityTimeout: Duration.seconds(100) },
       'at least 6 x timeout + batchingWindow = 725 s',
@@ -999,5 +1027,34 @@ describe('one source of truth for settings', () => {
     expect(config.modelBatchMaxItems).toBe(128);
     expect(config.modelParallelism).toBe(settingDefault('modelParallelism'));
     expect(config.codec).toBe(settingDefault('codec'));
+  });
+});
+
+describe('BatchingPipeline concurrency', () => {
+  it('reserves concurrency for each function only when asked, and caps the finalizer as told', () => {
+    const { template } = synth({
+      endpointName: 'ep',
+      maxConcurrency: 20,
+      reservedConcurrency: 25,
+      finalizerMaxConcurrency: 3,
+      finalizerReservedConcurrency: 3,
+    });
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      ([, f]) => String(f.Properties?.Description ?? '').startsWith('sagebatch'),
+    );
+    const reserved = Object.fromEntries(
+      functions.map(([id, f]) => [
+        id.startsWith('PipelineFinalizer') ? 'finalizer' : 'batcher',
+        f.Properties?.ReservedConcurrentExecutions,
+      ]),
+    );
+    expect(reserved).toEqual({ batcher: 25, finalizer: 3 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+    const plain = synth({ endpointName: 'ep' }).template;
+    for (const f of Object.values(plain.findResources('AWS::Lambda::Function')))
+      expect(f.Properties?.ReservedConcurrentExecutions).toBeUndefined();
   });
 });

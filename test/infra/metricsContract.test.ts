@@ -92,6 +92,7 @@ function emittedMetrics(environment: Record<string, string>): MetricKey[] {
     retried: 1,
     duplicates: 1,
     requeued: 0,
+    deadLetterRaces: 0,
   };
   recordInvocationMetrics(metrics, 12, calls, report);
   const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
