@@ -100,11 +100,19 @@ export const batcherSettings = {
     schema: int(60, 10 * 365 * 86_400),
     default: 7 * 86_400,
   },
-  /** Longest one InvokeEndpoint call may take before it is aborted and retried, in ms (100-60000). @default 60000 */
+  /**
+   * Longest one InvokeEndpoint call may take before it is aborted and retried, in ms
+   * (100-900000). The default leaves room above SageMaker's 60 s model response limit, as
+   * AWS advises (a 70 s socket timeout): SageMaker then always answers first, and a call
+   * that still times out got no answer at all (retried as unavailable, never split). At or
+   * below 60 s it is the user's own bound on the model's work: a model error, split.
+   * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+   * @default 70000
+   */
   modelCallTimeoutMs: {
     env: 'MODEL_CALL_TIMEOUT_MS',
-    schema: int(100, 60_000),
-    default: 60_000,
+    schema: int(100, 900_000),
+    default: 70_000,
     prop: true,
   },
   /**
