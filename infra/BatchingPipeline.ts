@@ -76,7 +76,7 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default maxReceiveCount x (batchingWindow + timeout) + the redelivery backoff between deliveries + 60 s
    */
   readonly oldestRequestAgeAlarmThreshold?: Duration;
-  /** Model error rate (ModelErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
+  /** Model error rate (ModelAnswerErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
   readonly modelErrorRateAlarmPercent?: number;
   /** Created endpoint only: p90 of the endpoint's ModelLatency that raises an alarm. @default Duration.seconds(30) */
   readonly endpointLatencyAlarmThreshold?: Duration;

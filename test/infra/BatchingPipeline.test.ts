@@ -268,7 +268,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       rate.Metrics.map(
         (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName,
       ).filter(Boolean),
-    ).toEqual(['ModelErrors', 'ModelInvocations']);
+    ).toEqual(['ModelAnswerErrors', 'ModelInvocations']);
     // 5 deliveries x (20 s window + 120 s timeout) + backoff 5+10+20+40 s + one 60 s period.
     expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 835 });
     expect(byMetric.Errors).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
