@@ -59,6 +59,8 @@ export interface FakeModelOptions {
   readonly throttledCalls?: (call: number) => boolean;
   /** Batches the container takes longer than SageMaker's 60 s to answer: SageMaker's ModelError (status 0). */
   readonly overTime?: (instances: unknown[]) => boolean;
+  /** Runs as each call arrives (for example to advance a virtual clock by the call's duration). */
+  readonly onCall?: (instances: unknown[]) => void;
 }
 
 /** A mocked SageMaker Runtime serving {@link modelOutput} through the json-instances codec. */
@@ -73,6 +75,7 @@ export function fakeModel(options: FakeModelOptions = {}) {
     if (oversize) throw oversize;
     const instances = (JSON.parse(String(input.Body)) as { instances: unknown[] }).instances;
     calls.push(instances);
+    options.onCall?.(instances);
     const refusal = options.refuse?.();
     if (refusal) throw refusal;
     if (options.throttledCalls?.(count)) throw sagemakerRuntime.throttling();
