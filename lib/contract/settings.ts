@@ -150,6 +150,25 @@ export const batcherSettings = {
   retryMaxMs: { env: 'RETRY_MAX_MS', schema: int(1, 60_000), default: 5_000 },
 } as const satisfies Record<string, Setting>;
 
+/**
+ * How many model calls the endpoint is sized to take at once, the bound at synth for
+ * `maxConcurrency x modelParallelism` (calls every concurrent function instance may have
+ * in flight). Calls past what the containers can queue come back 503/429 (retried, never
+ * split, but they cost retries and delay) or wait past SageMaker's 60 s limit. The default
+ * is the default `maxConcurrency` (10) x `modelParallelism` (4): a single instance queueing
+ * 40 calls (TorchServe's default job queue holds 100). Measure yours with `sagebatch tune`.
+ */
+export const endpointCapacity = {
+  /** Calls one instance of a created endpoint takes at once (created mode). @default 40 */
+  callsPerInstance: { prop: 'endpointCallsPerInstance', schema: int(1, 10_000), default: 40 },
+  /** Calls an existing endpoint takes at once, over all its instances. @default 40 */
+  maxConcurrentCalls: {
+    prop: 'endpointMaxConcurrentCalls',
+    schema: int(1, 1_000_000),
+    default: 40,
+  },
+} as const;
+
 type Settings = typeof batcherSettings;
 
 /**
