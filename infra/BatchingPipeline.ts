@@ -12,7 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
-import { batcherSettings, type PropSettings } from '../lib/contract/settings.js';
+import { batcherSettings, type PropSettings, settingDefault } from '../lib/contract/settings.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
@@ -21,6 +21,8 @@ import { ResultsBucket } from './ResultsBucket.js';
 import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 import { UnprocessedFinalizer } from './UnprocessedFinalizer.js';
 import {
+  checkCallFitsTimeout,
+  checkEndpointConcurrency,
   checkFunctionSettings,
   defaultOldestRequestAgeThreshold,
   defaultVisibilityTimeout,
@@ -78,6 +80,20 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default none (the account's unreserved pool)
    */
   readonly finalizerReservedConcurrency?: number;
+  /**
+   * Existing endpoint only: model calls it takes at once over all its instances, the bound
+   * for `maxConcurrency x modelParallelism` checked at synth (see `endpointCapacity` in
+   * lib/contract/settings.ts).
+   * @default 40
+   */
+  readonly endpointMaxConcurrentCalls?: number;
+  /**
+   * Created endpoint only: model calls one instance takes at once; with the most instances
+   * it runs (`scaling.maxInstances`, else `instanceCount`), the bound for
+   * `maxConcurrency x modelParallelism` checked at synth.
+   * @default 40
+   */
+  readonly endpointCallsPerInstance?: number;
   /** How long result rows live (DynamoDB TTL). @default Duration.days(7) */
   readonly resultTtl?: Duration;
   /** Function memory, MB. @default 1024 */
@@ -93,7 +109,7 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default maxReceiveCount x (batchingWindow + timeout) + the redelivery backoff between deliveries + 60 s
    */
   readonly oldestRequestAgeAlarmThreshold?: Duration;
-  /** Model error rate (ModelErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
+  /** Model error rate (ModelAnswerErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
   readonly modelErrorRateAlarmPercent?: number;
   /** Created endpoint only: p90 of the endpoint's ModelLatency that raises an alarm. @default Duration.seconds(30) */
   readonly endpointLatencyAlarmThreshold?: Duration;
@@ -236,6 +252,31 @@ export class BatchingPipeline extends Construct {
         problems.push('model.scaling.backlogPerInstance must be at least 1');
       }
     }
+    problems.push(
+      ...checkCallFitsTimeout(
+        timeout,
+        settings.values.modelCallTimeoutMs ?? settingDefault('modelCallTimeoutMs'),
+        batchSize,
+      ),
+    );
+    if (props.model && props.endpointMaxConcurrentCalls !== undefined) {
+      problems.push(
+        'endpointMaxConcurrentCalls applies to an existing endpoint; for a created one set endpointCallsPerInstance',
+      );
+    }
+    problems.push(
+      ...checkEndpointConcurrency(
+        maxConcurrency,
+        settings.values.modelParallelism ?? settingDefault('modelParallelism'),
+        props.model
+          ? {
+              mode: 'created',
+              instances: scaling?.maxInstances ?? props.model.instanceCount ?? 1,
+              callsPerInstance: props.endpointCallsPerInstance,
+            }
+          : { mode: 'existing', maxConcurrentCalls: props.endpointMaxConcurrentCalls },
+      ),
+    );
     throwIfInvalid(this, problems);
     const values = settings.values;
     const maxReceiveCount = values.maxReceiveCount!;

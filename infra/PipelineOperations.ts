@@ -32,7 +32,7 @@ export interface PipelineOperationsProps {
   /** Age of the oldest request that raises an alarm. */
   readonly oldestRequestAgeThreshold: Duration;
   /**
-   * ModelErrors / ModelInvocations, in percent over 5 minutes, that raises an alarm;
+   * ModelAnswerErrors / ModelInvocations, in percent over 5 minutes, that raises an alarm;
    * undefined: no such alarm (local mode: the emulators' CloudFormation has no metric-math
    * alarms).
    */
@@ -124,7 +124,8 @@ export class PipelineOperations extends Construct {
     const modelErrorRate = new cloudwatch.MathExpression({
       expression: 'IF(calls > 0, 100 * errors / calls, 0)',
       usingMetrics: {
-        errors: custom(MetricName.modelErrors, 'Sum', 'model errors', fiveMinutes),
+        // The model's own error answers only: throttling, busy and systemic calls have their own metrics.
+        errors: custom(MetricName.modelAnswerErrors, 'Sum', 'model errors', fiveMinutes),
         calls: custom(MetricName.modelInvocations, 'Sum', 'model calls', fiveMinutes),
       },
       period: fiveMinutes,

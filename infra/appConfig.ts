@@ -71,6 +71,9 @@ export function readAppConfig(read: ContextReader): AppConfig {
     modelBatchMaxItems: number(read, 'sagebatch:modelBatchMaxItems'),
     modelBatchMaxBytes: number(read, 'sagebatch:modelBatchMaxBytes'),
     modelParallelism: number(read, 'sagebatch:modelParallelism'),
+    modelCallTimeoutMs: number(read, 'sagebatch:modelCallTimeoutMs'),
+    endpointMaxConcurrentCalls: number(read, 'sagebatch:endpointMaxConcurrentCalls'),
+    endpointCallsPerInstance: number(read, 'sagebatch:endpointCallsPerInstance'),
     modelBatchMaxTokens: number(read, 'sagebatch:modelBatchMaxTokens'),
     modelBatchPacking: text(
       read,

@@ -1,12 +1,15 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { totalRedeliveryDelaySeconds } from '../lib/contract/redeliveryBackoff.js';
+import { saveReserveMs } from '../lib/contract/saveReserve.js';
 import {
   type BatcherConfig,
   checkSettings,
+  endpointCapacity,
   type PropSettingKey,
   type PropSettings,
   propSettingKeys,
+  settingDefault,
 } from '../lib/contract/settings.js';
 
 /** The resolved infrastructure settings {@link validatePipelineProps} checks. */
@@ -140,6 +143,75 @@ function concurrencyProblems(p: PipelineLimitsInput): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * What the batcher's handler keeps after the save reserve: middy aborts 500 ms before the
+ * timeout and the save phase ends 100 ms before that (functions/batcher/handler.ts).
+ */
+const handlerMarginMs = 600;
+
+/**
+ * The function timeout must fit one model call at `modelCallTimeoutMs` plus the save
+ * reserve of a full batch: otherwise a call still waiting on a slow endpoint is cut by the
+ * time budget on every delivery, and its requests end RETRIES_EXHAUSTED with a healthy
+ * endpoint. `TIME_RESERVE_MS` is not a prop: its default applies.
+ */
+export function checkCallFitsTimeout(
+  timeout: Duration,
+  modelCallTimeoutMs: number,
+  batchSize: number,
+): string[] {
+  if (Token.isUnresolved(batchSize)) return [];
+  const reserve = saveReserveMs(settingDefault('timeReserveMs'), batchSize);
+  const neededMs = modelCallTimeoutMs + reserve + handlerMarginMs;
+  if (timeout.toMilliseconds() >= neededMs) return [];
+  return [
+    `timeout (${timeout.toSeconds()} s) must fit one model call of modelCallTimeoutMs (${modelCallTimeoutMs} ms) plus the save reserve of ${batchSize} records (${reserve} ms) and the handler's ${handlerMarginMs} ms margin: at least ${Math.ceil(neededMs / 1000)} s, or lower modelCallTimeoutMs`,
+  ];
+}
+
+/** What bounds the model calls in flight against the endpoint. */
+export type EndpointCapacityInput =
+  | { readonly mode: 'existing'; readonly maxConcurrentCalls: number | undefined }
+  | {
+      readonly mode: 'created';
+      /** The most instances the endpoint runs: `scaling.maxInstances`, else `instanceCount`. */
+      readonly instances: number;
+      readonly callsPerInstance: number | undefined;
+    };
+
+/**
+ * Every concurrent function instance may have `modelParallelism` calls in flight, so the
+ * endpoint may see `maxConcurrency x modelParallelism` at once: that must stay within what
+ * it is sized to take (see `endpointCapacity` in lib/contract/settings.ts), the instances
+ * it runs at most times the calls each takes, or the bound given for an existing endpoint.
+ */
+export function checkEndpointConcurrency(
+  maxConcurrency: number,
+  modelParallelism: number,
+  endpoint: EndpointCapacityInput,
+): string[] {
+  if (Token.isUnresolved(maxConcurrency)) return [];
+  const inFlight = maxConcurrency * modelParallelism;
+  const head = `maxConcurrency x modelParallelism = ${inFlight} model calls in flight exceeds`;
+  const fix =
+    'lower maxConcurrency or modelParallelism, or size the endpoint for it (each call past its capacity comes back busy or waits past the 60 s limit)';
+  if (endpoint.mode === 'existing') {
+    const setting = endpointCapacity.maxConcurrentCalls;
+    const parsed = setting.schema.safeParse(endpoint.maxConcurrentCalls ?? setting.default);
+    if (!parsed.success) return [`${setting.prop} must be an integer from 1 to 1000000`];
+    return inFlight > parsed.data ? [`${head} ${setting.prop} (${parsed.data}): ${fix}`] : [];
+  }
+  const setting = endpointCapacity.callsPerInstance;
+  const parsed = setting.schema.safeParse(endpoint.callsPerInstance ?? setting.default);
+  if (!parsed.success) return [`${setting.prop} must be an integer from 1 to 10000`];
+  const bound = endpoint.instances * parsed.data;
+  return inFlight > bound
+    ? [
+        `${head} ${endpoint.instances} instances x ${setting.prop} (${parsed.data}) = ${bound}: ${fix}`,
+      ]
+    : [];
 }
 
 /** The function settings a pipeline's props give, checked by the batcher's own schemas. */

@@ -52,7 +52,8 @@ export type InvocationReport = PersistReport & Partial<WriteVolume>;
  * Adds one invocation's counts to `metrics`. Only calls the endpoint really answered (or
  * let time out) count as model invocations; calls cut off by the function's own time
  * budget do not. Items, latency and bytes are per successful call; errors are counted
- * in total and per kind.
+ * in total, per kind, and as the model's own answer errors (the model error rate alarm's
+ * numerator).
  *
  * The cost line divides by `records` (every record delivered, duplicates included: what a
  * producer sent): `EndpointMsPerRequest` is the time of every call the endpoint worked on,
@@ -89,6 +90,13 @@ export function recordInvocationMetrics(
   }
   metrics.addMetric(MetricName.modelInvocations, MetricUnit.Count, sent);
   metrics.addMetric(MetricName.modelErrors, MetricUnit.Count, sent - countOk(calls));
+  // Only what the model answered: throttling and an overloaded or misconfigured endpoint
+  // have their own metrics and must not page as "the model answers with errors".
+  metrics.addMetric(
+    MetricName.modelAnswerErrors,
+    MetricUnit.Count,
+    errors['model-error'] + errors.rejected + errors['bad-response'],
+  );
   for (const [kind, count] of Object.entries(errors) as [FailureKind, number][]) {
     metrics.addMetric(ModelErrorMetric[kind], MetricUnit.Count, count);
   }

@@ -27,8 +27,16 @@ export const MetricName = {
   failed: 'Failed',
   retried: 'Retried',
   duplicates: 'Duplicates',
-  /** Model calls the endpoint answered with an error (any class); with ModelInvocations, the model error rate. */
+  /** Model calls the endpoint answered with an error (any class: throttling, busy and systemic included). */
   modelErrors: 'ModelErrors',
+  /**
+   * Model calls the model itself answered with an error: a 5xx or 4xx ModelError other than
+   * busy (429, 503), SageMaker's 60 s timeout, or an undecodable answer
+   * (ModelServerErrors + ModelRejections + ModelBadResponses). Throttling, a busy or
+   * unreachable endpoint and systemic errors are not counted: with ModelInvocations, the
+   * model error rate the `modelErrorRate` alarm watches.
+   */
+  modelAnswerErrors: 'ModelAnswerErrors',
   /** Systemic endpoint errors (endpoint missing, access denied): the circuit breaker opened. */
   systemicErrors: 'SystemicErrors',
   /** FAILED outcomes the request itself caused (INVALID_REQUEST, EXPIRED). */

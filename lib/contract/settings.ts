@@ -105,11 +105,19 @@ export const batcherSettings = {
     schema: int(60, 10 * 365 * 86_400),
     default: 7 * 86_400,
   },
-  /** Longest one InvokeEndpoint call may take before it is aborted and retried, in ms (100-60000). @default 60000 */
+  /**
+   * Longest one InvokeEndpoint call may take before it is aborted and retried, in ms
+   * (100-900000). The default leaves room above SageMaker's 60 s model response limit, as
+   * AWS advises (a 70 s socket timeout): SageMaker then always answers first, and a call
+   * that still times out got no answer at all (retried as unavailable, never split). At or
+   * below 60 s it is the user's own bound on the model's work: a model error, split.
+   * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+   * @default 70000
+   */
   modelCallTimeoutMs: {
     env: 'MODEL_CALL_TIMEOUT_MS',
-    schema: int(100, 60_000),
-    default: 60_000,
+    schema: int(100, 900_000),
+    default: 70_000,
     prop: true,
   },
   /**
@@ -146,6 +154,25 @@ export const batcherSettings = {
   /** Largest retry delay, in ms. @default 5000 */
   retryMaxMs: { env: 'RETRY_MAX_MS', schema: int(1, 60_000), default: 5_000 },
 } as const satisfies Record<string, Setting>;
+
+/**
+ * How many model calls the endpoint is sized to take at once, the bound at synth for
+ * `maxConcurrency x modelParallelism` (calls every concurrent function instance may have
+ * in flight). Calls past what the containers can queue come back 503/429 (retried, never
+ * split, but they cost retries and delay) or wait past SageMaker's 60 s limit. The default
+ * is the default `maxConcurrency` (10) x `modelParallelism` (4): a single instance queueing
+ * 40 calls (TorchServe's default job queue holds 100). Measure yours with `sagebatch tune`.
+ */
+export const endpointCapacity = {
+  /** Calls one instance of a created endpoint takes at once (created mode). @default 40 */
+  callsPerInstance: { prop: 'endpointCallsPerInstance', schema: int(1, 10_000), default: 40 },
+  /** Calls an existing endpoint takes at once, over all its instances. @default 40 */
+  maxConcurrentCalls: {
+    prop: 'endpointMaxConcurrentCalls',
+    schema: int(1, 1_000_000),
+    default: 40,
+  },
+} as const;
 
 type Settings = typeof batcherSettings;
 

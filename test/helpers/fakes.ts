@@ -8,9 +8,7 @@ import {
 import {
   InvokeEndpointCommand,
   type InvokeEndpointCommandInput,
-  ModelError,
   SageMakerRuntimeClient,
-  ServiceUnavailable,
 } from '@aws-sdk/client-sagemaker-runtime';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -41,6 +39,7 @@ import {
   DynamoErrors,
   itemBytes,
 } from './awsRules/dynamodb.js';
+import * as sagemakerRuntime from './awsRules/sagemakerRuntime.js';
 import {
   checkBatchEntries,
   checkSendMessageBatch,
@@ -68,6 +67,17 @@ export interface FakeModelOptions {
   readonly hang?: (instances: unknown[]) => boolean;
   /** The SageMaker-side error every call fails with (for example a ValidationError for a wrong endpoint name). */
   readonly refuse?: () => Error | undefined;
+  /**
+   * Calls (1-based) the container fails with this HTTP status (503 when its queue is full,
+   * 429, ...): SageMaker wraps it as a 424 ModelError with that `OriginalStatusCode`.
+   */
+  readonly containerStatus?: (call: number) => number | undefined;
+  /** Calls (1-based) SageMaker itself throttles (ThrottlingException). */
+  readonly throttledCalls?: (call: number) => boolean;
+  /** Batches the container takes longer than SageMaker's 60 s to answer: SageMaker's ModelError (status 0). */
+  readonly overTime?: (instances: unknown[]) => boolean;
+  /** Runs as each call arrives (for example to advance a virtual clock by the call's duration). */
+  readonly onCall?: (instances: unknown[]) => void;
 }
 
 /** A mocked SageMaker Runtime serving {@link modelOutput} through the json-instances codec. */
@@ -77,32 +87,25 @@ export function fakeModel(options: FakeModelOptions = {}) {
   let count = 0;
   mock.on(InvokeEndpointCommand).callsFake((input: InvokeEndpointCommandInput) => {
     count += 1;
+    // SageMaker refuses an oversized body before any model sees it (the rules name the pages).
+    const oversize = sagemakerRuntime.checkBody(input.Body);
+    if (oversize) throw oversize;
     const instances = (JSON.parse(String(input.Body)) as { instances: unknown[] }).instances;
     calls.push(instances);
+    options.onCall?.(instances);
     const refusal = options.refuse?.();
     if (refusal) throw refusal;
+    if (options.throttledCalls?.(count)) throw sagemakerRuntime.throttling();
     if (options.hang?.(instances)) return new Promise(() => undefined);
-    if (options.unavailableCalls?.(count)) {
-      throw new ServiceUnavailable({
-        message: 'endpoint busy',
-        $metadata: { httpStatusCode: 503 },
-      });
-    }
+    if (options.unavailableCalls?.(count)) throw sagemakerRuntime.serviceUnavailable();
+    const status = options.containerStatus?.(count);
+    if (status !== undefined) throw sagemakerRuntime.modelError(status, 'container failed');
+    if (options.overTime?.(instances)) throw sagemakerRuntime.modelTimedOut();
     if (options.poison && instances.some(options.poison)) {
-      throw new ModelError({
-        message: 'Received client error (400) from primary',
-        $metadata: { httpStatusCode: 424 },
-        OriginalStatusCode: 400,
-        OriginalMessage: 'bad input',
-      });
+      throw sagemakerRuntime.modelError(400, 'bad input');
     }
     if (options.serverError && instances.some(options.serverError)) {
-      throw new ModelError({
-        message: 'Received server error (500) from primary',
-        $metadata: { httpStatusCode: 424 },
-        OriginalStatusCode: 500,
-        OriginalMessage: 'unexpected exception',
-      });
+      throw sagemakerRuntime.modelError(500, 'unexpected exception');
     }
     const predictions = instances.map(modelOutput);
     if (options.shortAnswer && instances.some(options.shortAnswer)) predictions.pop();

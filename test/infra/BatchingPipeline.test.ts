@@ -52,6 +52,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       batchSize: 2000,
       batchingWindow: Duration.seconds(20),
       maxConcurrency: 30, // 2 x 2000 x 30 = 120,000: the most SQS keeps in flight
+      endpointMaxConcurrentCalls: 200,
     }).template;
   });
 
@@ -276,7 +277,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       rate.Metrics.map(
         (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName,
       ).filter(Boolean),
-    ).toEqual(['ModelErrors', 'ModelInvocations']);
+    ).toEqual(['ModelAnswerErrors', 'ModelInvocations']);
     // 5 deliveries x (20 s window + 120 s timeout) + backoff 5+10+20+40 s + one 60 s period.
     expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 835 });
     expect(byMetric.Errors).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
@@ -980,8 +981,53 @@ describe('BatchingPipeline validation', () => {
       { model: { ...cpuModel, scaling: { minInstances: 3, maxInstances: 2 } } },
       'minInstances <= maxInstances',
     ],
+    [
+      'a timeout that cannot fit one model call and the save reserve',
+      { endpointName: 'e', timeout: Duration.seconds(60) },
+      'timeout (60 s) must fit one model call of modelCallTimeoutMs (70000 ms)',
+    ],
+    [
+      'a timeout of exactly the call timeout (no room to save)',
+      { endpointName: 'e', timeout: Duration.seconds(20), modelCallTimeoutMs: 20_000 },
+      'plus the save reserve',
+    ],
+    [
+      'more calls in flight than an existing endpoint takes',
+      { endpointName: 'e', maxConcurrency: 50, modelParallelism: 4 },
+      'maxConcurrency x modelParallelism = 200 model calls in flight exceeds endpointMaxConcurrentCalls (40)',
+    ],
+    [
+      'more calls in flight than a created endpoint takes at its largest',
+      {
+        model: { ...cpuModel, scaling: { minInstances: 1, maxInstances: 2 } },
+        maxConcurrency: 30,
+        modelParallelism: 4,
+        endpointCallsPerInstance: 50,
+      },
+      '120 model calls in flight exceeds 2 instances x endpointCallsPerInstance (50) = 100',
+    ],
+    [
+      'endpointMaxConcurrentCalls with a created endpoint',
+      { model: cpuModel, endpointMaxConcurrentCalls: 100 },
+      'endpointMaxConcurrentCalls applies to an existing endpoint',
+    ],
   ])('rejects %s', (_, props, message) => {
     expect(build(props)).toThrow(message);
+  });
+
+  it('accepts calls in flight within the endpoint capacity it is told of', () => {
+    expect(
+      build({ endpointName: 'e', maxConcurrency: 50, endpointMaxConcurrentCalls: 200 }),
+    ).not.toThrow();
+    expect(
+      build({
+        model: { ...cpuModel, scaling: { minInstances: 1, maxInstances: 5 } },
+        maxConcurrency: 50,
+      }),
+    ).not.toThrow();
+    expect(
+      build({ endpointName: 'e', timeout: Duration.seconds(75), batchSize: 100 }),
+    ).not.toThrow();
   });
 
   it('reports every problem at once, with the construct path', () => {

@@ -81,6 +81,7 @@ function emittedMetrics(environment: Record<string, string>): MetricKey[] {
   const calls: ModelCallReport[] = [
     { items: 8, bytes: 800, latencyMs: 40, result: 'ok' },
     { items: 8, bytes: 800, latencyMs: 900, result: 'unavailable' },
+    { items: 8, bytes: 800, latencyMs: 300, result: 'model-error' },
     { items: 8, bytes: 800, latencyMs: 5, result: 'systemic' },
   ];
   const report: PersistReport = {
@@ -138,6 +139,10 @@ describe('metrics contract between the construct and the batcher', () => {
 
       const missing = referenced.filter((m) => !emitted.has(keyOf(m)));
       expect(missing).toEqual([]);
+      // The model error rate counts the model's own error answers, never throttling or busy calls.
+      const names = referenced.map((m) => m.name);
+      expect(names).toContain('ModelAnswerErrors');
+      expect(names).not.toContain('ModelErrors');
       for (const m of referenced) {
         expect(m.dimensions).toEqual({ service: environment.POWERTOOLS_SERVICE_NAME });
       }
