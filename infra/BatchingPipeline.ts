@@ -12,7 +12,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
-import { batcherSettings, type PropSettings } from '../lib/contract/settings.js';
+import {
+  batcherSettings,
+  type PropSettings,
+  requestQueueRetentionSeconds,
+} from '../lib/contract/settings.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
@@ -245,7 +249,8 @@ export class BatchingPipeline extends Construct {
       ...queueEncryption,
       enforceSSL: true,
       visibilityTimeout,
-      retentionPeriod: Duration.days(4),
+      // MAX_HOLD_SECONDS is checked against this same value (lib/contract/settings.ts).
+      retentionPeriod: Duration.seconds(requestQueueRetentionSeconds),
       deadLetterQueue: { queue: this.intakeQueue, maxReceiveCount },
     });
 

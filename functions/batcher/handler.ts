@@ -106,6 +106,7 @@ export function createHandler(
         succeeded,
         outcomes: byId,
         maxReceiveCount: config.maxReceiveCount,
+        maxHoldSeconds: config.maxHoldSeconds,
         primaryOf,
         now: settledAt,
       }),
