@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       modelBatchPacking: 'length',
       maxInputBytes: 262_144,
       maxReceiveCount: 5,
+      maxHoldSeconds: 345_600,
       resultTtlSeconds: 604_800,
       modelCallTimeoutMs: 60_000,
       resultEncoding: 'compressed',
@@ -33,6 +34,12 @@ describe('loadConfig', () => {
       retryBaseMs: 100,
       retryMaxMs: 5_000,
     });
+  });
+
+  it('refuses MAX_HOLD_SECONDS beyond the request queue retention (4 days) at cold start', () => {
+    expect(() => loadConfig({ ...required, MAX_HOLD_SECONDS: '345601' })).toThrow(
+      /MAX_HOLD_SECONDS.*retention period \(345600 s\)/,
+    );
   });
 
   it('reads every variable', () => {
