@@ -18,6 +18,8 @@ export const itContext = {
   batchingWindowSeconds: '1',
   timeoutSeconds: '10',
   maxReceiveCount: '2',
+  // Holds end within the suite: a permanently busy endpoint fails requests after 2 minutes.
+  maxHoldSeconds: '120',
   modelBatchMaxItems: '16',
   codec: 'json-instances',
 };
