@@ -12,19 +12,33 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
-import { batcherSettings, type PropSettings, settingDefault } from '../lib/contract/settings.js';
+import {
+  batcherSettings,
+  type PropSettings,
+  requestQueueRetentionSeconds,
+  settingDefault,
+} from '../lib/contract/settings.js';
+import {
+  checkOldestRequestAgeThreshold,
+  defaultOldestRequestAgeThreshold,
+  heldRequestAgeThreshold,
+  unfinalizedThreshold,
+} from './alarmThresholds.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
 import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js';
 import { ResultsBucket } from './ResultsBucket.js';
 import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
-import { UnprocessedFinalizer } from './UnprocessedFinalizer.js';
+import {
+  finalizerTimeout,
+  intakeVisibilityTimeout,
+  UnprocessedFinalizer,
+} from './UnprocessedFinalizer.js';
 import {
   checkCallFitsTimeout,
   checkEndpointConcurrency,
   checkFunctionSettings,
-  defaultOldestRequestAgeThreshold,
   defaultVisibilityTimeout,
   throwIfInvalid,
   validatePipelineProps,
@@ -105,8 +119,10 @@ export interface BatchingPipelineProps extends PropSettings {
   /** Where alarms notify. @default alarms without actions */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Age of the oldest request that raises an alarm.
-   * @default maxReceiveCount x (batchingWindow + timeout) + the redelivery backoff between deliveries + 60 s
+   * Age of the oldest request (the request queue's ApproximateAgeOfOldestMessage) that
+   * raises an alarm. Must stay below 2 x visibilityTimeout - 60 s: SQS stops counting a
+   * message after its third receive, so a higher threshold never fires.
+   * @default 2 x (batchingWindow + timeout) + the backoff after the first two deliveries (5 + 10 s): the age a healthy request reaches before its third receive
    */
   readonly oldestRequestAgeAlarmThreshold?: Duration;
   /** Model error rate (ModelAnswerErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
@@ -237,6 +253,16 @@ export class BatchingPipeline extends Construct {
         finalizerReservedConcurrency: props.finalizerReservedConcurrency,
       }),
     );
+    const oldestRequestAgeThreshold =
+      props.oldestRequestAgeAlarmThreshold ??
+      defaultOldestRequestAgeThreshold(batchingWindow, timeout);
+    problems.push(
+      ...checkOldestRequestAgeThreshold(oldestRequestAgeThreshold, {
+        batchingWindow,
+        timeout,
+        visibilityTimeout,
+      }),
+    );
     const literalEndpointName = props.endpointName ?? props.model?.endpointName;
     const settings = checkFunctionSettings(props, literalEndpointName, resultTtl);
     problems.push(...settings.problems);
@@ -299,7 +325,7 @@ export class BatchingPipeline extends Construct {
     this.intakeQueue = new sqs.Queue(this, 'Unprocessed', {
       ...queueEncryption,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(180),
+      visibilityTimeout: intakeVisibilityTimeout,
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.dlq, maxReceiveCount: 5 },
     });
@@ -307,7 +333,8 @@ export class BatchingPipeline extends Construct {
       ...queueEncryption,
       enforceSSL: true,
       visibilityTimeout,
-      retentionPeriod: Duration.days(4),
+      // MAX_HOLD_SECONDS is checked against this same value (lib/contract/settings.ts).
+      retentionPeriod: Duration.seconds(requestQueueRetentionSeconds),
       deadLetterQueue: { queue: this.intakeQueue, maxReceiveCount },
     });
 
@@ -470,10 +497,19 @@ export class BatchingPipeline extends Construct {
       dlq: this.dlq,
       intakeQueue: this.intakeQueue,
       function: this.function,
+      finalizer: this.finalizer,
       serviceName: this.serviceName,
-      oldestRequestAgeThreshold:
-        props.oldestRequestAgeAlarmThreshold ??
-        defaultOldestRequestAgeThreshold(batchingWindow, timeout, maxReceiveCount),
+      oldestRequestAgeThreshold,
+      unfinalizedThreshold: unfinalizedThreshold({
+        visibilityTimeout: intakeVisibilityTimeout,
+        timeout: finalizerTimeout,
+      }),
+      heldRequestAgeThreshold: heldRequestAgeThreshold(
+        batchingWindow,
+        timeout,
+        maxReceiveCount,
+        values.maxHoldSeconds!,
+      ),
       // Local mode: the emulators' CloudFormation rejects metric-math alarms.
       modelErrorRatePercent: props.localSageMakerRuntimeUrl
         ? undefined

@@ -15,6 +15,12 @@ import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 
 const finalizerEntry = fileURLToPath(new URL('../functions/finalizer/handler.ts', import.meta.url));
 
+/** The finalizer function's timeout: the intake alarm's threshold follows it. */
+export const finalizerTimeout = Duration.seconds(30);
+
+/** The intake queue's visibility timeout (6 x the finalizer's timeout): the intake alarm's threshold follows it. */
+export const intakeVisibilityTimeout = Duration.seconds(180);
+
 /** What the {@link UnprocessedFinalizer} reads from and writes to. */
 export interface UnprocessedFinalizerProps {
   /** The queue the request queue's redrive moves messages to. */
@@ -78,7 +84,7 @@ export class UnprocessedFinalizer extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(30),
+      timeout: finalizerTimeout,
       ...(props.reservedConcurrency === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrency }),

@@ -82,6 +82,7 @@ export function readAppConfig(read: ContextReader): AppConfig {
     // Checked by the construct with the function's own schema: a typo fails the synth.
     codec: text(read, 'sagebatch:codec') as BatchingPipelineProps['codec'],
     maxReceiveCount: number(read, 'sagebatch:maxReceiveCount'),
+    maxHoldSeconds: number(read, 'sagebatch:maxHoldSeconds'),
     resultEncoding: text(
       read,
       'sagebatch:resultEncoding',

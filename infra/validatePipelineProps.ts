@@ -1,6 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { totalRedeliveryDelaySeconds } from '../lib/contract/redeliveryBackoff.js';
 import { saveReserveMs } from '../lib/contract/saveReserve.js';
 import {
   type BatcherConfig,
@@ -248,24 +247,3 @@ export function throwIfInvalid(scope: IConstruct, problems: readonly string[]): 
 /** Default visibility timeout: the AWS guidance of 6 x the function timeout, plus the window. */
 export const defaultVisibilityTimeout = (timeout: Duration, window: Duration) =>
   Duration.seconds(6 * timeout.toSeconds() + window.toSeconds());
-
-/**
- * How old a request can get while the pipeline works as designed, in seconds: a request
- * handed back for redelivery on every delivery but its last is delivered maxReceiveCount
- * times, each gathered for up to the window and processed for up to the timeout, and
- * waits the redelivery backoff (lib/contract/redeliveryBackoff.ts, applied by the batcher with
- * ChangeMessageVisibility) between deliveries. One metric period (60 s) is added for the
- * alarm's granularity. Older than that, requests are stuck: the batcher is failing as a
- * whole (then the queue's visibility timeout, not the backoff, spaces deliveries) or
- * cannot keep up.
- */
-export function defaultOldestRequestAgeThreshold(
-  batchingWindow: Duration,
-  timeout: Duration,
-  maxReceiveCount: number,
-): Duration {
-  const perDelivery = batchingWindow.toSeconds() + timeout.toSeconds();
-  return Duration.seconds(
-    maxReceiveCount * perDelivery + totalRedeliveryDelaySeconds(maxReceiveCount) + 60,
-  );
-}

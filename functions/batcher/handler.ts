@@ -11,6 +11,7 @@ import { persistOutcomes } from '../../lib/batcher/persist/persistOutcomes.js';
 import { planBatches } from '../../lib/batcher/plan/planner.js';
 import { deliveredRecord, readRecords } from '../../lib/batcher/records/readRecords.js';
 import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
+import { oldestHeldAgeSeconds } from '../../lib/batcher/settle/heldAge.js';
 import { outcomesById, settle } from '../../lib/batcher/settle/settlement.js';
 import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
 import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/batcher/timeBudget.js';
@@ -106,6 +107,7 @@ export function createHandler(
         succeeded,
         outcomes: byId,
         maxReceiveCount: config.maxReceiveCount,
+        maxHoldSeconds: config.maxHoldSeconds,
         primaryOf,
         now: settledAt,
       }),
@@ -128,7 +130,10 @@ export function createHandler(
       onError: (source, e) => errors.note(source, 'write', e),
     });
 
-    recordInvocationMetrics(metrics, records.length, calls, report);
+    recordInvocationMetrics(metrics, records.length, calls, {
+      ...report,
+      heldAgeSeconds: oldestHeldAgeSeconds(settlements, settledAt),
+    });
     for (const call of calls) {
       if (call.result !== 'ok' && call.result !== 'aborted') {
         errors.noteSummary({
@@ -177,7 +182,7 @@ export function createHandler(
   return middy<SQSEvent, SQSBatchResponse>(batcher, { timeoutEarlyInMillis: abortEarlyMs })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(reportAllFailedOnError(logger));
+    .use(reportAllFailedOnError(logger, metrics));
 }
 
 const telemetry = createTelemetry();

@@ -90,7 +90,7 @@ export function createFinalizer(
   return middy<SQSEvent, SQSBatchResponse>(finalizer)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(reportAllFailedOnError(logger));
+    .use(reportAllFailedOnError(logger, metrics));
 }
 
 const telemetry = createTelemetry();

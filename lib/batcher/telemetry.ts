@@ -46,7 +46,11 @@ export function createTelemetry(env: Readonly<Record<string, string | undefined>
  * What {@link recordInvocationMetrics} reads: the persist report, and what was written
  * (optional for callers that have no writes to report: they count as 0).
  */
-export type InvocationReport = PersistReport & Partial<WriteVolume>;
+export type InvocationReport = PersistReport &
+  Partial<WriteVolume> & {
+    /** Age of the oldest request held, seconds since its first enqueue (0 or absent: none). */
+    readonly heldAgeSeconds?: number;
+  };
 
 /**
  * Adds one invocation's counts to `metrics`. Only calls the endpoint really answered (or
@@ -107,6 +111,7 @@ export function recordInvocationMetrics(
   metrics.addMetric(MetricName.retried, MetricUnit.Count, report.retried);
   metrics.addMetric(MetricName.duplicates, MetricUnit.Count, report.duplicates);
   metrics.addMetric(MetricName.requeued, MetricUnit.Count, report.requeued);
+  metrics.addMetric(MetricName.heldRequestAge, MetricUnit.Seconds, report.heldAgeSeconds ?? 0);
   const perRequest = (value: number) => (records > 0 ? value / records : 0);
   metrics.addMetric(
     MetricName.endpointMsPerRequest,

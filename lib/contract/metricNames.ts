@@ -45,8 +45,19 @@ export const MetricName = {
   pipelineFailures: 'PipelineFailures',
   /** Messages SQS moved by itself after maxReceiveCount, finalized as UNPROCESSED. */
   unprocessed: 'Unprocessed',
-  /** Requests held back by a misconfigured endpoint on their last delivery, sent back to the queue. */
+  /** Requests held on their last delivery (misconfigured or busy endpoint), sent back to the queue. */
   requeued: 'Requeued',
+  /**
+   * Seconds since the first enqueue of the oldest request an invocation held (kept RETRYING
+   * because of the endpoint, see HoldCause), 0 when it held none; counted across requeues.
+   */
+  heldRequestAge: 'HeldRequestAge',
+  /**
+   * Invocations the safety net answered (an unexpected exception or a configuration error:
+   * every record reported failed), emitted by the batcher and the finalizer alike. Lambda
+   * counts those invocations as successes, so its Errors metric never sees them.
+   */
+  handlerErrors: 'HandlerErrors',
   /** Cost line, per invocation: model call time (ms summed over calls) divided by the requests settled. */
   endpointMsPerRequest: 'EndpointMsPerRequest',
   /** Cost line, per invocation: bytes written (result rows + offloaded objects) divided by the requests settled. */

@@ -19,6 +19,13 @@ export type Packing = (typeof packings)[number];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * Retention period of the request queue, seconds (4 days). A held request is requeued as a
+ * fresh message, so SQS's retention no longer bounds it: `MAX_HOLD_SECONDS` does, and may
+ * not hold a request longer than the queue would have kept it.
+ */
+export const requestQueueRetentionSeconds = 4 * 86_400;
+
 /** A SageMaker endpoint name: what CreateEndpoint accepts, so a bad one fails before any call. */
 export const endpointNameSchema = z
   .string()
@@ -99,6 +106,26 @@ export const batcherSettings = {
    * @default 5
    */
   maxReceiveCount: { env: 'MAX_RECEIVE_COUNT', schema: int(2, 1_000), default: 5, prop: true },
+  /**
+   * Longest a request is held (kept RETRYING, never FAILED) because of the endpoint: a
+   * misconfigured endpoint (ENDPOINT_MISCONFIGURED) or a busy one (throttling, 429 / 503,
+   * ModelNotReady), counted from the request's first enqueue time, in seconds. Past it the
+   * request ends FAILED + DLQ with its cause's code. At most the request queue's retention
+   * period (4 days). @default 4 days
+   */
+  maxHoldSeconds: {
+    env: 'MAX_HOLD_SECONDS',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(60, 'must be at least 60 seconds')
+      .max(
+        requestQueueRetentionSeconds,
+        `must not exceed the request queue's retention period (${requestQueueRetentionSeconds} s)`,
+      ),
+    default: requestQueueRetentionSeconds,
+    prop: true,
+  },
   /** How long result rows live before DynamoDB's TTL deletes them, in seconds. @default 7 days */
   resultTtlSeconds: {
     env: 'RESULT_TTL_SECONDS',

@@ -243,12 +243,18 @@ describe('BatchingPipeline with an existing endpoint', () => {
       a.MetricName === 'ApproximateAgeOfOldestMessage' &&
       JSON.stringify(a.Dimensions).includes('PipelineUnprocessed')
         ? 'Unfinalized'
-        : (a.MetricName ?? a.Metrics!.map((m) => m.Id).join('+'));
+        : a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes('PipelineFinalizer')
+          ? 'FinalizerErrors'
+          : (a.MetricName ?? a.Metrics!.map((m) => m.Id).join('+'));
     const byMetric = Object.fromEntries(alarms.map((a) => [keyOf(a), a]));
-    expect(byMetric.Unfinalized).toMatchObject({ Threshold: 600 });
+    // One visibility timeout (180 s) and the finalizer's timeout (30 s): see infra/alarmThresholds.ts.
+    expect(byMetric.Unfinalized).toMatchObject({ Threshold: 210 });
     expect(Object.keys(byMetric).sort()).toEqual(
       [
         'Unfinalized',
+        'FinalizerErrors',
+        'HandlerErrors',
+        'HeldRequestAge',
         'ApproximateAgeOfOldestMessage',
         'ClientFailures',
         'Errors',
@@ -278,8 +284,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
         (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName,
       ).filter(Boolean),
     ).toEqual(['ModelAnswerErrors', 'ModelInvocations']);
-    // 5 deliveries x (20 s window + 120 s timeout) + backoff 5+10+20+40 s + one 60 s period.
-    expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 835 });
+    // Before the third receive: 2 deliveries x (20 s window + 120 s timeout) + backoff 5+10 s.
+    expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 295 });
     expect(byMetric.Errors).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
     expect(byMetric.Throttles).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
     for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
@@ -627,7 +633,8 @@ describe('BatchingPipeline options', () => {
     });
     // The emulators' CloudFormation rejects metric-math alarms: none in local mode.
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
+    // + HeldRequestAge, HandlerErrors, FinalizerErrors (issue 17).
+    expect(alarms).toHaveLength(10);
     expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toEqual([]);
   });
 
@@ -640,7 +647,7 @@ describe('BatchingPipeline options', () => {
     const alarms = Object.values(app.synth().getStackByName('Topic').template.Resources).filter(
       (r) => (r as { Type: string }).Type === 'AWS::CloudWatch::Alarm',
     ) as { Properties: { AlarmActions: unknown[]; OKActions: unknown[] } }[];
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(11);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);

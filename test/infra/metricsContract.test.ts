@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchingPipeline, type BatchingPipelineProps } from '../../infra/BatchingPipeline.js';
 import type { ModelCallReport } from '../../lib/batcher/invoke/modelInvoker.js';
 import type { PersistReport } from '../../lib/batcher/persist/persistOutcomes.js';
+import { countHandlerError } from '../../lib/batcher/reportAllFailedOnError.js';
 import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
 import { env, model, noBundling } from './synth.js';
 
@@ -95,7 +96,9 @@ function emittedMetrics(environment: Record<string, string>): MetricKey[] {
     requeued: 0,
     deadLetterRaces: 0,
   };
-  recordInvocationMetrics(metrics, 12, calls, report);
+  recordInvocationMetrics(metrics, 12, calls, { ...report, heldAgeSeconds: 42 });
+  // What the safety net of either function adds when it answers an invocation.
+  countHandlerError(metrics);
   const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
     _aws: {
       CloudWatchMetrics: {

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       modelBatchPacking: 'length',
       maxInputBytes: 262_144,
       maxReceiveCount: 5,
+      maxHoldSeconds: 345_600,
       resultTtlSeconds: 604_800,
       modelCallTimeoutMs: 70_000,
       resultEncoding: 'compressed',
@@ -40,6 +41,12 @@ describe('loadConfig', () => {
     // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
     expect(settingDefault('modelCallTimeoutMs')).toBeGreaterThanOrEqual(
       AwsLimits.invokeEndpointModelResponseMs + 10_000,
+    );
+  });
+
+  it('refuses MAX_HOLD_SECONDS beyond the request queue retention (4 days) at cold start', () => {
+    expect(() => loadConfig({ ...required, MAX_HOLD_SECONDS: '345601' })).toThrow(
+      /MAX_HOLD_SECONDS.*retention period \(345600 s\)/,
     );
   });
 

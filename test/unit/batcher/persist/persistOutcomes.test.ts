@@ -167,6 +167,7 @@ describe('persistOutcomes', () => {
     const requeue = {
       kind: 'requeue' as const,
       error: { code: 'ENDPOINT_MISCONFIGURED' as const, message: 'x' },
+      hold: 'systemic' as const,
       delaySeconds: 20,
     };
     const sink = sinks({}, [], { unrequeued: ['m2'] });

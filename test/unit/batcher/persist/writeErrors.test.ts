@@ -211,7 +211,12 @@ describe('every write path reports the errors it ends with', () => {
     await persistOutcomes(
       [
         settlement(
-          { kind: 'requeue', error: { code: 'RETRIES_EXHAUSTED', message: 'x' }, delaySeconds: 5 },
+          {
+            kind: 'requeue',
+            error: { code: 'MODEL_UNAVAILABLE', message: 'x' },
+            delaySeconds: 5,
+            hold: 'busy',
+          },
           5,
         ),
       ],

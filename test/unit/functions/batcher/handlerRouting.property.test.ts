@@ -100,8 +100,10 @@ describe('batcher routing (negative controls)', () => {
       rewrittenOutcomes((batch) =>
         batch.map(
           (o): ItemOutcome =>
+            // A retry the settlement's own deadline check cannot mend on the last delivery
+            // (an unavailable one is now held, and held requests are checked there too).
             o.status === 'expired'
-              ? { status: 'retry', reason: 'unavailable', message: 'busy' }
+              ? { status: 'retry', reason: 'model-error', message: 'ModelError: 500' }
               : o,
         ),
       ),
