@@ -111,7 +111,41 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default the real SageMaker Runtime
    */
   readonly localSageMakerRuntimeUrl?: string;
+  /**
+   * Local mode only (with `localSageMakerRuntimeUrl`): the URL both functions' DynamoDB and
+   * SQS clients call instead of the emulator's edge, through the SDK's service-specific
+   * variables `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_SQS` (the integration tests
+   * put a fault proxy there). An `http(s)://host:port` origin.
+   * @default the emulator's edge (the function's `AWS_ENDPOINT_URL`)
+   */
+  readonly localAwsProxyUrl?: string;
 }
+
+/**
+ * The problem with a `localAwsProxyUrl`, if any: only in local mode, and an http(s) origin
+ * (the SDK appends the service's path itself).
+ */
+export function localAwsProxyUrlProblem(
+  url: string | undefined,
+  localSageMakerRuntimeUrl: string | undefined,
+): string | undefined {
+  if (url === undefined) return undefined;
+  if (localSageMakerRuntimeUrl === undefined)
+    return 'localAwsProxyUrl is for local mode only (set with localSageMakerRuntimeUrl)';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `localAwsProxyUrl must be an http(s) URL (got ${JSON.stringify(url)})`;
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== url.replace(/\/$/, ''))
+    return `localAwsProxyUrl must be an http(s) origin such as http://127.0.0.1:4600, with no path (got ${JSON.stringify(url)})`;
+  return undefined;
+}
+
+/** The SDK's service-specific endpoint variables that route DynamoDB and SQS to `url`. */
+export const localAwsProxyEnvironment = (url: string | undefined): Record<string, string> =>
+  url === undefined ? {} : { AWS_ENDPOINT_URL_DYNAMODB: url, AWS_ENDPOINT_URL_SQS: url };
 
 const handlerEntry = fileURLToPath(new URL('../functions/batcher/handler.ts', import.meta.url));
 
@@ -215,6 +249,11 @@ export class BatchingPipeline extends Construct {
         problems.push('model.scaling.backlogPerInstance must be at least 1');
       }
     }
+    const proxyProblem = localAwsProxyUrlProblem(
+      props.localAwsProxyUrl,
+      props.localSageMakerRuntimeUrl,
+    );
+    if (proxyProblem) problems.push(proxyProblem);
     throwIfInvalid(this, problems);
     const values = settings.values;
     const maxReceiveCount = values.maxReceiveCount!;
@@ -344,6 +383,7 @@ export class BatchingPipeline extends Construct {
       ...(props.localSageMakerRuntimeUrl
         ? { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: props.localSageMakerRuntimeUrl }
         : {}),
+      ...localAwsProxyEnvironment(props.localAwsProxyUrl),
     });
 
     this.function = new NodejsFunction(this, 'Batcher', {
@@ -382,6 +422,7 @@ export class BatchingPipeline extends Construct {
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention,
       tracing: props.tracing,
+      localEnvironment: localAwsProxyEnvironment(props.localAwsProxyUrl),
     }).function;
 
     if (scaling && this.modelEndpoint) {

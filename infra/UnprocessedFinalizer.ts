@@ -27,6 +27,8 @@ export interface UnprocessedFinalizerProps {
   readonly encryptionKey?: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
   readonly tracing?: lambda.Tracing;
+  /** Local mode only: endpoint variables for the SDK clients (see `localAwsProxyUrl`). @default none */
+  readonly localEnvironment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -81,6 +83,7 @@ export class UnprocessedFinalizer extends Construct {
         [finalizerSettings.resultTtlSeconds.env]: String(props.resultTtl.toSeconds()),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+        ...props.localEnvironment,
       },
       bundling: functionBundling,
     });
