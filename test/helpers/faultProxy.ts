@@ -221,7 +221,7 @@ export class FaultProxy {
     const kept = order.slice(held).map((o) => o.w);
     const group = (list: typeof writes) => {
       const out: Record<string, unknown[]> = {};
-      for (const { table, item } of list) (out[table] ??= []).push(item);
+      for (const { table, item } of list) out[table] = [...(out[table] ?? []), item];
       return out;
     };
     const forwarded = Buffer.from(JSON.stringify({ ...input, RequestItems: group(kept) }));
@@ -330,7 +330,10 @@ function sendRaw(
   res: ServerResponse,
   answer: { status: number; headers: Record<string, string | string[]>; body: Buffer },
 ): void {
-  const headers = { ...answer.headers, 'content-length': String(answer.body.length) };
+  const headers: Record<string, string | string[]> = {
+    ...answer.headers,
+    'content-length': String(answer.body.length),
+  };
   delete headers['transfer-encoding'];
   res.writeHead(answer.status, headers);
   res.end(answer.body);
