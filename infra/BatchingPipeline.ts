@@ -12,7 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
-import { batcherSettings, type PropSettings } from '../lib/contract/settings.js';
+import { batcherSettings, finalizerSettings, type PropSettings } from '../lib/contract/settings.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
@@ -146,6 +146,17 @@ export function localAwsProxyUrlProblem(
 /** The SDK's service-specific endpoint variables that route DynamoDB and SQS to `url`. */
 export const localAwsProxyEnvironment = (url: string | undefined): Record<string, string> =>
   url === undefined ? {} : { AWS_ENDPOINT_URL_DYNAMODB: url, AWS_ENDPOINT_URL_SQS: url };
+
+/**
+ * The URL the functions are given for `queue`: its own, or with `localAwsProxyUrl` the same
+ * path (`/<account>/<name>`) on the proxy's origin. The SQS client sends each call to its
+ * QueueUrl's origin unless an `endpoint` is set in code (`useQueueUrlAsEndpoint`, default on),
+ * so `AWS_ENDPOINT_URL_SQS` alone would not route a call that names a queue.
+ */
+export function functionQueueUrl(queue: sqs.IQueue, proxyUrl: string | undefined): string {
+  if (proxyUrl === undefined) return queue.queueUrl;
+  return `${proxyUrl.replace(/\/$/, '')}/${Stack.of(queue).account}/${queue.queueName}`;
+}
 
 const handlerEntry = fileURLToPath(new URL('../functions/batcher/handler.ts', import.meta.url));
 
@@ -375,8 +386,8 @@ export class BatchingPipeline extends Construct {
     Object.assign(environment, {
       [batcherSettings.resultsTableName.env]: this.table.tableName,
       [batcherSettings.resultsBucketName.env]: this.resultsBucket.bucketName,
-      [batcherSettings.dlqUrl.env]: this.dlq.queueUrl,
-      [batcherSettings.requestQueueUrl.env]: this.queue.queueUrl,
+      [batcherSettings.dlqUrl.env]: functionQueueUrl(this.dlq, props.localAwsProxyUrl),
+      [batcherSettings.requestQueueUrl.env]: functionQueueUrl(this.queue, props.localAwsProxyUrl),
       [batcherSettings.endpointName.env]: endpointName,
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
@@ -422,7 +433,12 @@ export class BatchingPipeline extends Construct {
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention,
       tracing: props.tracing,
-      localEnvironment: localAwsProxyEnvironment(props.localAwsProxyUrl),
+      localEnvironment: props.localAwsProxyUrl
+        ? {
+            ...localAwsProxyEnvironment(props.localAwsProxyUrl),
+            [finalizerSettings.dlqUrl.env]: functionQueueUrl(this.dlq, props.localAwsProxyUrl),
+          }
+        : undefined,
     }).function;
 
     if (scaling && this.modelEndpoint) {

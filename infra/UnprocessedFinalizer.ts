@@ -27,7 +27,7 @@ export interface UnprocessedFinalizerProps {
   readonly encryptionKey?: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
   readonly tracing?: lambda.Tracing;
-  /** Local mode only: endpoint variables for the SDK clients (see `localAwsProxyUrl`). @default none */
+  /** Local mode only: endpoint variables for the SDK clients and the DLQ URL on the proxy (see `localAwsProxyUrl`); they win over the defaults. @default none */
   readonly localEnvironment?: Readonly<Record<string, string>>;
 }
 

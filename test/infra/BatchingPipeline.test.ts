@@ -633,11 +633,18 @@ describe('BatchingPipeline options', () => {
     );
     expect(functions).toHaveLength(2);
     for (const f of functions) {
-      expect(f.Properties.Environment.Variables).toMatchObject({
+      const variables = f.Properties.Environment.Variables;
+      expect(variables).toMatchObject({
         AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:4600',
         AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4600',
       });
+      // The SQS client sends a call to its QueueUrl's origin: the queues are named on the proxy.
+      expect(JSON.stringify(variables.DLQ_URL)).toContain('http://127.0.0.1:4600/123456789012/');
     }
+    const batcher = functions.find((f) => f.Properties.Environment.Variables.REQUEST_QUEUE_URL);
+    expect(JSON.stringify(batcher?.Properties.Environment.Variables.REQUEST_QUEUE_URL)).toContain(
+      'http://127.0.0.1:4600/123456789012/',
+    );
     const { template: plain } = synth({
       endpointName: 'local',
       localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
