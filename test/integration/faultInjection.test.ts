@@ -25,6 +25,19 @@ const schedule: FaultSchedule = {
   slowMs: 1_500,
   partialBatchWriteRate: 0.5,
 };
+/**
+ * A storm during the middle waves: faults on most calls, so some writes fail past the SDK's
+ * and the adapters' retries and their records go round again (redelivery backoff, RETRYING
+ * rows, DLQ publishes on a later delivery), the paths the steady rate alone seldom reaches.
+ */
+const storm: FaultSchedule = {
+  ...schedule,
+  seed: seed + 1,
+  throttleRate: 0.45,
+  serverErrorRate: 0.3,
+  slowRate: 0.1,
+};
+const STORM_WAVES = new Set([2, 3]);
 /** Settings as a user would deploy them, with a function timeout that leaves room for slow answers. */
 const context = {
   ...itContext,
@@ -126,9 +139,11 @@ describe('the deployed pipeline with DynamoDB and SQS faults injected', () => {
     const started = Date.now();
     const sent: SentRequest[] = [];
     for (let wave = 0; wave < WAVES; wave++) {
+      proxy.setSchedule(STORM_WAVES.has(wave) ? storm : schedule);
       sent.push(...(await sendWave(wave)));
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
     }
+    proxy.setSchedule({ ...schedule, seed: seed + 2 });
     const keys = sent.map((s) => s.key);
     const { pending } = await stack.client.waitForResults(keys, {
       timeoutMs: 300_000,
@@ -157,7 +172,7 @@ describe('the deployed pipeline with DynamoDB and SQS faults injected', () => {
     const faults = proxy.stats();
     console.log(
       [
-        `fault injection (seed ${seed}): ${sent.length} requests in ${(elapsed / 1000).toFixed(0)} s`,
+        `fault injection (seed ${seed}, storm during waves ${[...STORM_WAVES].join(', ')}): ${sent.length} requests in ${(elapsed / 1000).toFixed(0)} s`,
         `  outcome: ${report.succeeded} SUCCEEDED, ${report.failed} FAILED ${JSON.stringify(report.failedByCode)}, ${report.deadLetters} DLQ messages`,
         `  proxy: ${JSON.stringify(faults.total)}`,
         ...Object.entries(faults)
