@@ -30,6 +30,8 @@ export interface DeadLetterState {
   readonly requestId?: string;
   readonly sourceMessageId?: string;
   readonly errorCode?: string;
+  /** The delivery that sent it (`sagebatch.attempts`), shown when a message is doubled. */
+  readonly attempts?: number;
 }
 
 /** What {@link accountFor} found: problems (empty when exact) and a summary. */
@@ -106,7 +108,9 @@ export function accountFor(
       if (mine.length === 0) problems.push(`${request.key}: FAILED/${code} without a DLQ message`);
       if (mine.length > 1)
         problems.push(
-          `${request.key}: ${mine.length} DLQ messages (duplicate): ${mine.map((l) => l.errorCode).join(', ')}`,
+          `${request.key}: ${mine.length} DLQ messages (duplicate): ${mine
+            .map((l) => `${l.errorCode} (attempt ${l.attempts ?? '?'})`)
+            .join(', ')}`,
         );
       for (const letter of mine)
         if (letter.errorCode !== code)

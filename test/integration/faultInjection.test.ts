@@ -38,10 +38,12 @@ const storm: FaultSchedule = {
   slowRate: 0.1,
 };
 const STORM_WAVES = new Set([2, 3]);
-/** Settings as a user would deploy them, with a function timeout that leaves room for slow answers. */
+/**
+ * The integration settings (timeout 10 s: a record whose backoff could not be set waits a
+ * 61 s visibility timeout), three deliveries and model calls of up to 32.
+ */
 const context = {
   ...itContext,
-  timeoutSeconds: '20',
   maxReceiveCount: '3',
   modelBatchMaxItems: '32',
 };
