@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
 import {
   batcherSettings,
+  finalizerSettings,
   type PropSettings,
   requestQueueRetentionSeconds,
   settingDefault,
@@ -160,6 +161,51 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default the real SageMaker Runtime
    */
   readonly localSageMakerRuntimeUrl?: string;
+  /**
+   * Local mode only (with `localSageMakerRuntimeUrl`): the URL both functions' DynamoDB and
+   * SQS clients call instead of the emulator's edge, through the SDK's service-specific
+   * variables `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_SQS` (the integration tests
+   * put a fault proxy there). An `http(s)://host:port` origin.
+   * @default the emulator's edge (the function's `AWS_ENDPOINT_URL`)
+   */
+  readonly localAwsProxyUrl?: string;
+}
+
+/**
+ * The problem with a `localAwsProxyUrl`, if any: only in local mode, and an http(s) origin
+ * (the SDK appends the service's path itself).
+ */
+export function localAwsProxyUrlProblem(
+  url: string | undefined,
+  localSageMakerRuntimeUrl: string | undefined,
+): string | undefined {
+  if (url === undefined) return undefined;
+  if (localSageMakerRuntimeUrl === undefined)
+    return 'localAwsProxyUrl is for local mode only (set with localSageMakerRuntimeUrl)';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `localAwsProxyUrl must be an http(s) URL (got ${JSON.stringify(url)})`;
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== url.replace(/\/$/, ''))
+    return `localAwsProxyUrl must be an http(s) origin such as http://127.0.0.1:4600, with no path (got ${JSON.stringify(url)})`;
+  return undefined;
+}
+
+/** The SDK's service-specific endpoint variables that route DynamoDB and SQS to `url`. */
+export const localAwsProxyEnvironment = (url: string | undefined): Record<string, string> =>
+  url === undefined ? {} : { AWS_ENDPOINT_URL_DYNAMODB: url, AWS_ENDPOINT_URL_SQS: url };
+
+/**
+ * The URL the functions are given for `queue`: its own, or with `localAwsProxyUrl` the same
+ * path (`/<account>/<name>`) on the proxy's origin. The SQS client sends each call to its
+ * QueueUrl's origin unless an `endpoint` is set in code (`useQueueUrlAsEndpoint`, default on),
+ * so `AWS_ENDPOINT_URL_SQS` alone would not route a call that names a queue.
+ */
+export function functionQueueUrl(queue: sqs.IQueue, proxyUrl: string | undefined): string {
+  if (proxyUrl === undefined) return queue.queueUrl;
+  return `${proxyUrl.replace(/\/$/, '')}/${Stack.of(queue).account}/${queue.queueName}`;
 }
 
 const handlerEntry = fileURLToPath(new URL('../functions/batcher/handler.ts', import.meta.url));
@@ -303,6 +349,11 @@ export class BatchingPipeline extends Construct {
           : { mode: 'existing', maxConcurrentCalls: props.endpointMaxConcurrentCalls },
       ),
     );
+    const proxyProblem = localAwsProxyUrlProblem(
+      props.localAwsProxyUrl,
+      props.localSageMakerRuntimeUrl,
+    );
+    if (proxyProblem) problems.push(proxyProblem);
     throwIfInvalid(this, problems);
     const values = settings.values;
     const maxReceiveCount = values.maxReceiveCount!;
@@ -430,14 +481,15 @@ export class BatchingPipeline extends Construct {
     Object.assign(environment, {
       [batcherSettings.resultsTableName.env]: this.table.tableName,
       [batcherSettings.resultsBucketName.env]: this.resultsBucket.bucketName,
-      [batcherSettings.dlqUrl.env]: this.dlq.queueUrl,
-      [batcherSettings.requestQueueUrl.env]: this.queue.queueUrl,
+      [batcherSettings.dlqUrl.env]: functionQueueUrl(this.dlq, props.localAwsProxyUrl),
+      [batcherSettings.requestQueueUrl.env]: functionQueueUrl(this.queue, props.localAwsProxyUrl),
       [batcherSettings.endpointName.env]: endpointName,
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
       ...(props.localSageMakerRuntimeUrl
         ? { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: props.localSageMakerRuntimeUrl }
         : {}),
+      ...localAwsProxyEnvironment(props.localAwsProxyUrl),
     });
 
     this.function = new NodejsFunction(this, 'Batcher', {
@@ -481,6 +533,12 @@ export class BatchingPipeline extends Construct {
       tracing: props.tracing,
       maxConcurrency: finalizerMaxConcurrency,
       reservedConcurrency: props.finalizerReservedConcurrency,
+      localEnvironment: props.localAwsProxyUrl
+        ? {
+            ...localAwsProxyEnvironment(props.localAwsProxyUrl),
+            [finalizerSettings.dlqUrl.env]: functionQueueUrl(this.dlq, props.localAwsProxyUrl),
+          }
+        : undefined,
     }).function;
 
     if (scaling && this.modelEndpoint) {

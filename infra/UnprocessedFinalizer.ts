@@ -37,6 +37,8 @@ export interface UnprocessedFinalizerProps {
   readonly maxConcurrency: number;
   /** Reserved concurrency of the function. @default none */
   readonly reservedConcurrency?: number | undefined;
+  /** Local mode only: endpoint variables for the SDK clients and the DLQ URL on the proxy (see `localAwsProxyUrl`); they win over the defaults. @default none */
+  readonly localEnvironment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -98,6 +100,7 @@ export class UnprocessedFinalizer extends Construct {
         [finalizerSettings.resultTtlSeconds.env]: String(props.resultTtl.toSeconds()),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+        ...props.localEnvironment,
       },
       bundling: functionBundling,
     });

@@ -638,6 +638,68 @@ describe('BatchingPipeline options', () => {
     expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toEqual([]);
   });
 
+  it("routes both functions' DynamoDB and SQS calls through localAwsProxyUrl, in local mode only", () => {
+    const { template } = synth({
+      endpointName: 'local',
+      localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+      localAwsProxyUrl: 'http://127.0.0.1:4600',
+    });
+    const functions = resourcesOf(template, 'AWS::Lambda::Function').filter(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE !== undefined,
+    );
+    expect(functions).toHaveLength(2);
+    for (const f of functions) {
+      const variables = f.Properties.Environment.Variables;
+      expect(variables).toMatchObject({
+        AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:4600',
+        AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4600',
+      });
+      // The SQS client sends a call to its QueueUrl's origin: the queues are named on the proxy.
+      expect(JSON.stringify(variables.DLQ_URL)).toContain('http://127.0.0.1:4600/123456789012/');
+    }
+    const batcher = functions.find((f) => f.Properties.Environment.Variables.REQUEST_QUEUE_URL);
+    expect(JSON.stringify(batcher?.Properties.Environment.Variables.REQUEST_QUEUE_URL)).toContain(
+      'http://127.0.0.1:4600/123456789012/',
+    );
+    const { template: plain } = synth({
+      endpointName: 'local',
+      localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+    });
+    const variables = JSON.stringify(resourcesOf(plain, 'AWS::Lambda::Function'));
+    expect(variables).not.toContain('AWS_ENDPOINT_URL_DYNAMODB');
+    expect(variables).not.toContain('AWS_ENDPOINT_URL_SQS');
+  });
+
+  it.each([
+    [{ endpointName: 'ep', localAwsProxyUrl: 'http://127.0.0.1:4600' }, 'for local mode only'],
+    [
+      {
+        endpointName: 'ep',
+        localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+        localAwsProxyUrl: 'ftp://127.0.0.1:4600',
+      },
+      'must be an http(s) origin',
+    ],
+    [
+      {
+        endpointName: 'ep',
+        localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+        localAwsProxyUrl: 'http://127.0.0.1:4600/dynamodb',
+      },
+      'must be an http(s) origin',
+    ],
+    [
+      {
+        endpointName: 'ep',
+        localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+        localAwsProxyUrl: 'proxy',
+      },
+      'must be an http(s) URL',
+    ],
+  ])('refuses localAwsProxyUrl %j', (props, message) => {
+    expect(() => new BatchingPipeline(new Stack(new App()), 'P', props)).toThrow(message);
+  });
+
   it('sends alarms (and their recovery) to the topic given', () => {
     const app = new App({ context: noBundling });
     const stack = new Stack(app, 'Topic');
