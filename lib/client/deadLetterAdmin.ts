@@ -18,6 +18,11 @@ export interface DeadLetterMessage {
   readonly errorMessage: string | undefined;
   readonly attempts: number | undefined;
   readonly sourceMessageId: string | undefined;
+  /**
+   * `sagebatch.deadLetterId`: the same on every copy of one request's dead letter for one
+   * attempt (SQS may hold two copies when a publish's answer was lost): deduplicate on it.
+   */
+  readonly deadLetterId: string | undefined;
   readonly receiptHandle: string;
 }
 
@@ -56,6 +61,7 @@ export async function readDeadLetters(
         errorMessage: attribute(DeadLetterAttribute.errorMessage),
         attempts: attempts === undefined ? undefined : Number(attempts),
         sourceMessageId: attribute(DeadLetterAttribute.sourceMessageId),
+        deadLetterId: attribute(DeadLetterAttribute.deadLetterId),
         receiptHandle: m.ReceiptHandle ?? '',
       });
     }

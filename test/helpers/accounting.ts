@@ -1,8 +1,15 @@
 /**
  * Exact accounting of requests sent through a deployed pipeline: every request ends in
  * exactly one visible state (README, "Error codes and routing"): a SUCCEEDED row and no DLQ
- * message, or a FAILED row and exactly one DLQ message carrying the row's error code.
+ * message, or a FAILED row and exactly one dead letter carrying the row's error code.
  * Nothing lost (no row, or a row still RETRYING), nothing doubled, nothing unknown in the DLQ.
+ *
+ * One dead letter is the DLQ messages sharing one `sagebatch.deadLetterId`: a standard queue
+ * cannot deduplicate a publish SQS accepted but whose answer never reached the function
+ * (timed out, or the function killed first), so the function's next try sends the same
+ * letter again, recognisably (README, "What the DLQ guarantees"). Such copies are counted
+ * apart (`copies`); two different dead letters for one request, or a DLQ message without a
+ * `deadLetterId`, are duplicates and problems.
  */
 
 /** A final state a request may end in: a status and, for FAILED, the codes allowed. */
@@ -32,6 +39,8 @@ export interface DeadLetterState {
   readonly errorCode?: string;
   /** The delivery that sent it (`sagebatch.attempts`), shown when a message is doubled. */
   readonly attempts?: number;
+  /** `sagebatch.deadLetterId`: the same on every copy of one dead letter. */
+  readonly deadLetterId?: string;
 }
 
 /** What {@link accountFor} found: problems (empty when exact) and a summary. */
@@ -42,6 +51,8 @@ export interface AccountingReport {
   /** FAILED requests per error code. */
   readonly failedByCode: Readonly<Record<string, number>>;
   readonly deadLetters: number;
+  /** DLQ messages that repeat a dead letter already counted (same `deadLetterId`). */
+  readonly copies: number;
 }
 
 /** The key a DLQ message belongs to: its request id, else the SQS message id it came from. */
@@ -67,6 +78,7 @@ export function accountFor(
   let succeeded = 0;
   let failed = 0;
   const failedByCode: Record<string, number> = {};
+  let copies = 0;
   for (const request of sent) {
     if (keys.has(request.key)) {
       problems.push(`${request.key}: sent twice in the ledger (keys must be unique)`);
@@ -106,10 +118,14 @@ export function accountFor(
       failed++;
       failedByCode[code ?? '(none)'] = (failedByCode[code ?? '(none)'] ?? 0) + 1;
       if (mine.length === 0) problems.push(`${request.key}: FAILED/${code} without a DLQ message`);
-      if (mine.length > 1)
+      const distinct = new Set(mine.map((l) => l.deadLetterId ?? '(no deadLetterId)'));
+      copies += mine.length - distinct.size;
+      if (distinct.size > 1 || mine.some((l) => l.deadLetterId === undefined && mine.length > 1))
         problems.push(
           `${request.key}: ${mine.length} DLQ messages (duplicate): ${mine
-            .map((l) => `${l.errorCode} (attempt ${l.attempts ?? '?'})`)
+            .map(
+              (l) => `${l.errorCode} (attempt ${l.attempts ?? '?'}, ${l.deadLetterId ?? 'no id'})`,
+            )
             .join(', ')}`,
         );
       for (const letter of mine)
@@ -121,5 +137,5 @@ export function accountFor(
   }
   for (const [key, mine] of letters)
     if (!keys.has(key)) problems.push(`${key}: ${mine.length} DLQ message(s) for no request sent`);
-  return { problems, succeeded, failed, failedByCode, deadLetters: deadLetters.length };
+  return { problems, succeeded, failed, failedByCode, deadLetters: deadLetters.length, copies };
 }

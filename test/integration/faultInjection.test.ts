@@ -175,7 +175,7 @@ describe('the deployed pipeline with DynamoDB and SQS faults injected', () => {
     console.log(
       [
         `fault injection (seed ${seed}, storm during waves ${[...STORM_WAVES].join(', ')}): ${sent.length} requests in ${(elapsed / 1000).toFixed(0)} s`,
-        `  outcome: ${report.succeeded} SUCCEEDED, ${report.failed} FAILED ${JSON.stringify(report.failedByCode)}, ${report.deadLetters} DLQ messages`,
+        `  outcome: ${report.succeeded} SUCCEEDED, ${report.failed} FAILED ${JSON.stringify(report.failedByCode)}, ${report.deadLetters} DLQ messages (${report.copies} copies of a dead letter already counted, same deadLetterId)`,
         `  proxy: ${JSON.stringify(faults.total)}`,
         ...Object.entries(faults)
           .filter(([key]) => key !== 'total')

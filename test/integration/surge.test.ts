@@ -17,6 +17,7 @@ const context = {
   batchSize: '1000',
   batchingWindowSeconds: '2',
   timeoutSeconds: '60',
+  modelCallTimeoutMs: '20000',
   maxReceiveCount: '3',
   modelBatchMaxItems: '64',
   codec: 'json-instances',

@@ -22,7 +22,9 @@ function exactRun() {
     ['b', { status: 'SUCCEEDED' }],
     ['msg-1', { status: 'FAILED', error: { code: 'INVALID_REQUEST' } }],
   ]);
-  const letters: DeadLetterState[] = [{ sourceMessageId: 'msg-1', errorCode: 'INVALID_REQUEST' }];
+  const letters: DeadLetterState[] = [
+    { sourceMessageId: 'msg-1', errorCode: 'INVALID_REQUEST', deadLetterId: 'dl-1' },
+  ];
   return { sent, rows, letters };
 }
 
@@ -35,6 +37,17 @@ describe('accountFor', () => {
       failed: 1,
       failedByCode: { INVALID_REQUEST: 1 },
       deadLetters: 1,
+      copies: 0,
+    });
+  });
+
+  it('counts a copy of one dead letter (same deadLetterId: a publish whose answer was lost) apart, not as a duplicate', () => {
+    const { sent, rows, letters } = exactRun();
+    letters.push({ ...letters[0]! });
+    expect(accountFor(sent, rows, letters)).toMatchObject({
+      problems: [],
+      deadLetters: 2,
+      copies: 1,
     });
   });
 
@@ -49,6 +62,12 @@ describe('accountFor', () => {
     [
       'a duplicate DLQ message',
       (r) => r.letters.push({ requestId: 'msg-1', errorCode: 'INVALID_REQUEST' }),
+      'msg-1: 2 DLQ messages (duplicate)',
+    ],
+    [
+      'a second dead letter for one request (another deadLetterId)',
+      (r) =>
+        r.letters.push({ requestId: 'msg-1', errorCode: 'INVALID_REQUEST', deadLetterId: 'dl-2' }),
       'msg-1: 2 DLQ messages (duplicate)',
     ],
     [
