@@ -14,7 +14,12 @@ import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError
 import { oldestHeldAgeSeconds } from '../../lib/batcher/settle/heldAge.js';
 import { outcomesById, settle } from '../../lib/batcher/settle/settlement.js';
 import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
-import { saveReserveMs, sharedSignal, timeBudget } from '../../lib/batcher/timeBudget.js';
+import {
+  measuredCallLatencyMs,
+  saveReserveMs,
+  sharedSignal,
+  timeBudget,
+} from '../../lib/batcher/timeBudget.js';
 import { UnexpectedEventError } from '../../lib/contract/errors.js';
 
 /**
@@ -64,12 +69,9 @@ export function createHandler(
     const errors = new FirstErrors();
     const now = clock.now();
     const records = event.Records.map((record) => deliveredRecord(record, now));
-    const budget = timeBudget(
-      context.getRemainingTimeInMillis(),
-      saveReserveMs(config.timeReserveMs, records.length),
-      signal,
-      now,
-    );
+    const reserveAt = (latencyMs?: number) =>
+      saveReserveMs(config.timeReserveMs, records.length, latencyMs);
+    const readBudget = timeBudget(context.getRemainingTimeInMillis(), reserveAt(), signal, now);
 
     // 1. Parse and validate every record (invalid, too large and expired ones fail without a
     //    model call); records repeating an id in this delivery share one record's fate.
@@ -80,9 +82,18 @@ export function createHandler(
     );
 
     // 2. Skip ids that already SUCCEEDED: a duplicate delivery costs no model call.
+    const readStarted = clock.now();
     const { succeeded, unread } = await store.findSucceeded(
       requests.map((r) => r.id),
-      { signal: budget.signal, onError: (e) => errors.note('results-table', 'read', e) },
+      { signal: readBudget.signal, onError: (e) => errors.note('results-table', 'read', e) },
+    );
+    // The save reserve at the latency this invocation's calls have now: when DynamoDB answers
+    // slowly, model calls stop earlier rather than leave outcomes no time to be recorded.
+    const budget = timeBudget(
+      context.getRemainingTimeInMillis(),
+      reserveAt(measuredCallLatencyMs(clock.now() - readStarted, requests.length)),
+      signal,
+      clock.now(),
     );
     const fresh = requests.filter((r) => !succeeded.has(r.id));
 

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { InvokeBudget } from './invoke/modelInvoker.js';
 
-export { SaveCalls, saveReserveMs } from '../contract/saveReserve.js';
+export { measuredCallLatencyMs, SaveCalls, saveReserveMs } from '../contract/saveReserve.js';
 
 /**
  * The model-call budget of one invocation: it ends `reserveMs` before the function would

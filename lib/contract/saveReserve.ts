@@ -42,3 +42,15 @@ export function saveReserveMs(
   const sqs = waves(SaveCalls.messagesPerCall, SaveCalls.sqsCallsInFlight);
   return Math.ceil(baseMs + (rows + 2 * sqs) * latencyMs);
 }
+
+/**
+ * The latency per call to assume for the save phase, from the pre-check this invocation just
+ * made (`calls` BatchGetItem calls of up to 100 keys, one after another, in `elapsedMs`):
+ * never below {@link SaveCalls.latencyMs}, and longer when DynamoDB answers slower than that
+ * (throttling retries, a far or loaded endpoint), so the save phase keeps the time its calls
+ * take today rather than the time they usually take.
+ */
+export function measuredCallLatencyMs(elapsedMs: number, keys: number): number {
+  const calls = Math.max(1, Math.ceil(keys / 100));
+  return Math.max(SaveCalls.latencyMs, Math.ceil(elapsedMs / calls));
+}

@@ -121,6 +121,8 @@ export function fakeModel(options: FakeModelOptions = {}) {
 export interface FakeTableOptions {
   /** Leave this many keys of each BatchGet unprocessed the first time they are asked for. */
   readonly unprocessedKeysOnce?: number;
+  /** Each BatchGetItem answers this many ms late (real time): a slow or throttled table. */
+  readonly readLatencyMs?: number;
   /** Leave this many items of each BatchWrite unprocessed the first time they are sent. */
   readonly unprocessedItemsOnce?: number;
   /** Ids whose write fails every time (a broken or throttled write): PutItem throws, BatchWrite leaves them unprocessed. */
@@ -215,8 +217,10 @@ export function fakeTable(options: FakeTableOptions = {}) {
     options.afterWrite?.(id, rows);
     return {};
   });
-  mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+  mock.on(BatchGetCommand).callsFake(async (input: BatchGetCommandInput) => {
     batchGets += 1;
+    if (options.readLatencyMs)
+      await new Promise((resolve) => setTimeout(resolve, options.readLatencyMs));
     const [table, request] = Object.entries(input.RequestItems ?? {})[0]!;
     const keys = (request.Keys ?? []) as { id: string }[];
     checkBatchGet(keys.map((key) => key.id));
