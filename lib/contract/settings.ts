@@ -50,6 +50,16 @@ export const batcherSettings = {
   requestQueueUrl: { env: 'REQUEST_QUEUE_URL', schema: z.url() },
   /** Name of the SageMaker endpoint to invoke. */
   endpointName: { env: 'ENDPOINT_NAME', schema: endpointNameSchema },
+  /**
+   * The inference component to invoke on the endpoint (`InferenceComponentName` of
+   * InvokeEndpoint), for an endpoint that hosts its model as inference components: a
+   * created endpoint that scales to zero sets it itself. Unset: the endpoint's model.
+   */
+  inferenceComponentName: {
+    env: 'INFERENCE_COMPONENT_NAME',
+    schema: endpointNameSchema.optional(),
+    prop: true,
+  },
   /** Wire format of a batched model call. @default 'json-instances' */
   codec: { env: 'CODEC', schema: z.enum(codecNames), default: 'json-instances', prop: true },
   /** Most items in one InvokeEndpoint call (1-10000). @default 64 */

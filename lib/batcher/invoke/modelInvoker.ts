@@ -65,6 +65,8 @@ export interface ModelCallReport {
 export interface ModelInvokerOptions {
   readonly client: Pick<SageMakerRuntimeClient, 'send'>;
   readonly endpointName: string;
+  /** The inference component to call on the endpoint (scale to zero); unset: the endpoint's model. */
+  readonly inferenceComponentName?: string | undefined;
   readonly codec: Codec;
   /** Most calls in flight at once. */
   readonly parallelism: number;
@@ -267,6 +269,9 @@ export class ModelInvoker {
       const callSignal = AbortSignal.any([signal, timeout]);
       const command = new InvokeEndpointCommand({
         EndpointName: endpointName,
+        ...(this.#options.inferenceComponentName
+          ? { InferenceComponentName: this.#options.inferenceComponentName }
+          : {}),
         Body: body,
         ContentType: codec.contentType,
         Accept: codec.accept,
