@@ -46,7 +46,11 @@ export function createTelemetry(env: Readonly<Record<string, string | undefined>
  * What {@link recordInvocationMetrics} reads: the persist report, and what was written
  * (optional for callers that have no writes to report: they count as 0).
  */
-export type InvocationReport = PersistReport & Partial<WriteVolume>;
+export type InvocationReport = PersistReport &
+  Partial<WriteVolume> & {
+    /** Requests held because the endpoint had no capacity (scaled to zero). */
+    readonly noCapacityHolds?: number;
+  };
 
 /**
  * Adds one invocation's counts to `metrics`. Only calls the endpoint really answered (or
@@ -72,6 +76,7 @@ export function recordInvocationMetrics(
     rejected: 0,
     'bad-response': 0,
     systemic: 0,
+    'no-capacity': 0,
   };
   let sent = 0;
   let endpointMs = 0;
@@ -88,7 +93,12 @@ export function recordInvocationMetrics(
     metrics.addMetric(MetricName.payloadBytes, MetricUnit.Bytes, call.bytes);
   }
   metrics.addMetric(MetricName.modelInvocations, MetricUnit.Count, sent);
-  metrics.addMetric(MetricName.modelErrors, MetricUnit.Count, sent - countOk(calls));
+  // A no-capacity answer is the endpoint at zero, not the model failing: not a model error.
+  metrics.addMetric(
+    MetricName.modelErrors,
+    MetricUnit.Count,
+    sent - countOk(calls) - errors['no-capacity'],
+  );
   for (const [kind, count] of Object.entries(errors) as [FailureKind, number][]) {
     metrics.addMetric(ModelErrorMetric[kind], MetricUnit.Count, count);
   }
@@ -111,6 +121,7 @@ export function recordInvocationMetrics(
     perRequest(report.bytesWritten ?? 0),
   );
   metrics.addMetric(MetricName.offloadedOutputs, MetricUnit.Count, report.offloaded ?? 0);
+  metrics.addMetric(MetricName.noCapacityHolds, MetricUnit.Count, report.noCapacityHolds ?? 0);
 }
 
 const countOk = (calls: readonly ModelCallReport[]) =>

@@ -33,6 +33,11 @@ export const ErrorCode = {
    * until the configuration is fixed; it is never sent to the DLQ for this.
    */
   ENDPOINT_MISCONFIGURED: 'ENDPOINT_MISCONFIGURED',
+  /**
+   * RETRYING only, never final: the endpoint has no copy of the model (scaled to zero); the
+   * request waits for the scale-out from zero, redelivered after minutes.
+   */
+  ENDPOINT_NO_CAPACITY: 'ENDPOINT_NO_CAPACITY',
 } as const;
 
 /** One of {@link ErrorCode}'s values. */

@@ -45,6 +45,8 @@ export const MetricName = {
   bytesWrittenPerRequest: 'BytesWrittenPerRequest',
   /** Outputs stored in the results bucket instead of their row. */
   offloadedOutputs: 'OffloadedOutputs',
+  /** Requests held because the endpoint had no capacity (scaled to zero): RETRYING or requeued, never FAILED. */
+  noCapacityHolds: 'NoCapacityHolds',
 } as const;
 
 /** One of {@link MetricName}'s values. */
@@ -60,4 +62,5 @@ export const ModelErrorMetric: { readonly [K in FailureKind]: string } = {
   rejected: 'ModelRejections',
   'bad-response': 'ModelBadResponses',
   systemic: MetricName.systemicErrors,
+  'no-capacity': 'NoCapacityInvocations',
 };

@@ -28,6 +28,16 @@ const systemicNames = new Set([
   'UnknownOperationException',
 ]);
 
+/**
+ * SageMaker's answer for an inference component with no copy: a `ValidationError` (400)
+ * "Inference Component has no capacity to process this request. ApplicationAutoScaling may
+ * be in-progress ..." (AWS Machine Learning Blog, "Unlock cost savings with the new scale
+ * down to zero feature in SageMaker Inference", 2024-12-03,
+ * https://aws.amazon.com/blogs/machine-learning/unlock-cost-savings-with-the-new-scale-down-to-zero-feature-in-sagemaker-inference/).
+ * The error name is shared with real misconfigurations, so the message tells them apart.
+ */
+const noCapacityMessage = /inference component has no capacity/i;
+
 /** A status a model container returns for a bad input, as opposed to load or timeouts. */
 const isClientError = (status: number) =>
   status >= 400 && status < 500 && status !== 408 && status !== 429;
@@ -54,6 +64,9 @@ export function classifyModelError(error: unknown): ModelCallError {
     typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const text = `${name}: ${typeof e.message === 'string' ? e.message : String(error)}`;
   const options = { cause: error, errorName: name };
+  if (name === 'ValidationError' && noCapacityMessage.test(text)) {
+    return new ModelCallError('no-capacity', text, status, options);
+  }
   if (systemicNames.has(name) || status === 401 || status === 403) {
     return new ModelCallError('systemic', text, status, options);
   }

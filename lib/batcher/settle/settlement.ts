@@ -1,6 +1,7 @@
 import type { EnvelopeResult } from '../../contract/envelope.js';
 import { expiredError } from '../../contract/envelope.js';
 import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.js';
+import { noCapacityDelaySeconds } from '../../contract/noCapacityBackoff.js';
 import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
 import type { ItemOutcome } from '../invoke/modelInvoker.js';
 import type { Plan } from '../plan/planner.js';
@@ -119,6 +120,14 @@ function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: 
           return last
             ? { kind: 'requeue', error, delaySeconds }
             : { kind: 'retry', error, delaySeconds };
+        }
+        case 'no-capacity': {
+          // A hold, like a misconfiguration's, but expected: wait for an instance to start.
+          const error = errorInfo(ErrorCode.ENDPOINT_NO_CAPACITY, outcome.message);
+          const wait = noCapacityDelaySeconds(receiveCount);
+          return last
+            ? { kind: 'requeue', error, delaySeconds: wait }
+            : { kind: 'retry', error, delaySeconds: wait };
         }
         case 'model-error':
           if (last) {
