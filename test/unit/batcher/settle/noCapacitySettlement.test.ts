@@ -49,9 +49,9 @@ describe('settle: a hold for no capacity', () => {
     });
   });
 
-  it('backs off for an instance start: 1, 2, 4, 8 minutes, then SQS delay cap of 15', () => {
+  it('backs off for an instance start: 1 minute, then every 2 (found within 2 minutes of the copy being up)', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => noCapacityDelaySeconds(n))).toEqual([
-      60, 120, 240, 480, 900, 900,
+      60, 120, 120, 120, 120, 120,
     ]);
   });
 });

@@ -78,6 +78,6 @@ describe('the batcher against an endpoint scaled to zero', () => {
     expect((await response).batchItemFailures).toEqual([]);
     expect(queue.messages).toEqual([]);
     expect(queue.requeued.map((m) => m.body)).toEqual(records.map((r) => r.body));
-    expect(queue.requeued[0]!.delaySeconds).toBe(900);
+    expect(queue.requeued[0]!.delaySeconds).toBe(120);
   });
 });
