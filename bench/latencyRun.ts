@@ -54,6 +54,8 @@ export async function runLatency(options: {
     batchSize: '1000',
     batchingWindowSeconds: String(options.windowSeconds),
     timeoutSeconds: '60',
+    // A 60 s function fits one call of 50 s plus the save reserve (checked at synth).
+    modelCallTimeoutMs: '50000',
     codec: 'hf-inputs',
     modelBatchMaxItems: '64',
   };

@@ -12,7 +12,19 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
-import { batcherSettings, type PropSettings } from '../lib/contract/settings.js';
+import {
+  batcherSettings,
+  finalizerSettings,
+  type PropSettings,
+  requestQueueRetentionSeconds,
+  settingDefault,
+} from '../lib/contract/settings.js';
+import {
+  checkOldestRequestAgeThreshold,
+  defaultOldestRequestAgeThreshold,
+  heldRequestAgeThreshold,
+  unfinalizedThreshold,
+} from './alarmThresholds.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
@@ -20,11 +32,16 @@ import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js
 import { ResultsBucket } from './ResultsBucket.js';
 import { ScaleToZeroAutoscaling } from './ScaleToZeroAutoscaling.js';
 import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
-import { UnprocessedFinalizer } from './UnprocessedFinalizer.js';
+import {
+  finalizerTimeout,
+  intakeVisibilityTimeout,
+  UnprocessedFinalizer,
+} from './UnprocessedFinalizer.js';
 import { validateEndpointScaling } from './validateEndpointScaling.js';
 import {
+  checkCallFitsTimeout,
+  checkEndpointConcurrency,
   checkFunctionSettings,
-  defaultOldestRequestAgeThreshold,
   defaultVisibilityTimeout,
   throwIfInvalid,
   validatePipelineProps,
@@ -63,6 +80,37 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default 10
    */
   readonly maxConcurrency?: number;
+  /**
+   * Reserved concurrency of the batcher function: guarantees it `maxConcurrency` instances
+   * and keeps it from taking the account's whole pool. At least `maxConcurrency`.
+   * @default none (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Most concurrent finalizer instances its intake event source starts (2-1000). A burst of
+   * messages SQS moved (a crashing batcher) then cannot take the account's concurrency.
+   * @default 2
+   */
+  readonly finalizerMaxConcurrency?: number;
+  /**
+   * Reserved concurrency of the finalizer function; at least `finalizerMaxConcurrency`.
+   * @default none (the account's unreserved pool)
+   */
+  readonly finalizerReservedConcurrency?: number;
+  /**
+   * Existing endpoint only: model calls it takes at once over all its instances, the bound
+   * for `maxConcurrency x modelParallelism` checked at synth (see `endpointCapacity` in
+   * lib/contract/settings.ts).
+   * @default 40
+   */
+  readonly endpointMaxConcurrentCalls?: number;
+  /**
+   * Created endpoint only: model calls one instance takes at once; with the most instances
+   * it runs (`scaling.maxInstances`, else `instanceCount`), the bound for
+   * `maxConcurrency x modelParallelism` checked at synth.
+   * @default 40
+   */
+  readonly endpointCallsPerInstance?: number;
   /** How long result rows live (DynamoDB TTL). @default Duration.days(7) */
   readonly resultTtl?: Duration;
   /** Function memory, MB. @default 1024 */
@@ -74,11 +122,13 @@ export interface BatchingPipelineProps extends PropSettings {
   /** Where alarms notify. @default alarms without actions */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Age of the oldest request that raises an alarm.
-   * @default maxReceiveCount x (batchingWindow + timeout) + the redelivery backoff between deliveries + 60 s
+   * Age of the oldest request (the request queue's ApproximateAgeOfOldestMessage) that
+   * raises an alarm. Must stay below 2 x visibilityTimeout - 60 s: SQS stops counting a
+   * message after its third receive, so a higher threshold never fires.
+   * @default 2 x (batchingWindow + timeout) + the backoff after the first two deliveries (5 + 10 s): the age a healthy request reaches before its third receive
    */
   readonly oldestRequestAgeAlarmThreshold?: Duration;
-  /** Model error rate (ModelErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
+  /** Model error rate (ModelAnswerErrors / ModelInvocations, percent over 5 minutes) that raises an alarm. @default 5 */
   readonly modelErrorRateAlarmPercent?: number;
   /** Created endpoint only: p90 of the endpoint's ModelLatency that raises an alarm. @default Duration.seconds(30) */
   readonly endpointLatencyAlarmThreshold?: Duration;
@@ -113,6 +163,51 @@ export interface BatchingPipelineProps extends PropSettings {
    * @default the real SageMaker Runtime
    */
   readonly localSageMakerRuntimeUrl?: string;
+  /**
+   * Local mode only (with `localSageMakerRuntimeUrl`): the URL both functions' DynamoDB and
+   * SQS clients call instead of the emulator's edge, through the SDK's service-specific
+   * variables `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_SQS` (the integration tests
+   * put a fault proxy there). An `http(s)://host:port` origin.
+   * @default the emulator's edge (the function's `AWS_ENDPOINT_URL`)
+   */
+  readonly localAwsProxyUrl?: string;
+}
+
+/**
+ * The problem with a `localAwsProxyUrl`, if any: only in local mode, and an http(s) origin
+ * (the SDK appends the service's path itself).
+ */
+export function localAwsProxyUrlProblem(
+  url: string | undefined,
+  localSageMakerRuntimeUrl: string | undefined,
+): string | undefined {
+  if (url === undefined) return undefined;
+  if (localSageMakerRuntimeUrl === undefined)
+    return 'localAwsProxyUrl is for local mode only (set with localSageMakerRuntimeUrl)';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `localAwsProxyUrl must be an http(s) URL (got ${JSON.stringify(url)})`;
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== url.replace(/\/$/, ''))
+    return `localAwsProxyUrl must be an http(s) origin such as http://127.0.0.1:4600, with no path (got ${JSON.stringify(url)})`;
+  return undefined;
+}
+
+/** The SDK's service-specific endpoint variables that route DynamoDB and SQS to `url`. */
+export const localAwsProxyEnvironment = (url: string | undefined): Record<string, string> =>
+  url === undefined ? {} : { AWS_ENDPOINT_URL_DYNAMODB: url, AWS_ENDPOINT_URL_SQS: url };
+
+/**
+ * The URL the functions are given for `queue`: its own, or with `localAwsProxyUrl` the same
+ * path (`/<account>/<name>`) on the proxy's origin. The SQS client sends each call to its
+ * QueueUrl's origin unless an `endpoint` is set in code (`useQueueUrlAsEndpoint`, default on),
+ * so `AWS_ENDPOINT_URL_SQS` alone would not route a call that names a queue.
+ */
+export function functionQueueUrl(queue: sqs.IQueue, proxyUrl: string | undefined): string {
+  if (proxyUrl === undefined) return queue.queueUrl;
+  return `${proxyUrl.replace(/\/$/, '')}/${Stack.of(queue).account}/${queue.queueName}`;
 }
 
 const handlerEntry = fileURLToPath(new URL('../functions/batcher/handler.ts', import.meta.url));
@@ -179,6 +274,7 @@ export class BatchingPipeline extends Construct {
       props.visibilityTimeout ?? defaultVisibilityTimeout(timeout, batchingWindow);
     const resultTtl = props.resultTtl ?? Duration.days(7);
     const maxConcurrency = props.maxConcurrency ?? 10;
+    const finalizerMaxConcurrency = props.finalizerMaxConcurrency ?? 2;
     const memorySize = props.memorySize ?? 1_024;
 
     // Validate everything first, every problem at once.
@@ -202,6 +298,19 @@ export class BatchingPipeline extends Construct {
         visibilityTimeout,
         memorySize,
         resultTtl,
+        reservedConcurrency: props.reservedConcurrency,
+        finalizerMaxConcurrency,
+        finalizerReservedConcurrency: props.finalizerReservedConcurrency,
+      }),
+    );
+    const oldestRequestAgeThreshold =
+      props.oldestRequestAgeAlarmThreshold ??
+      defaultOldestRequestAgeThreshold(batchingWindow, timeout);
+    problems.push(
+      ...checkOldestRequestAgeThreshold(oldestRequestAgeThreshold, {
+        batchingWindow,
+        timeout,
+        visibilityTimeout,
       }),
     );
     const literalEndpointName = props.endpointName ?? props.model?.endpointName;
@@ -214,6 +323,36 @@ export class BatchingPipeline extends Construct {
         'inferenceComponentName is for an existing endpoint: a created endpoint that scales to zero names its own component',
       );
     }
+    problems.push(
+      ...checkCallFitsTimeout(
+        timeout,
+        settings.values.modelCallTimeoutMs ?? settingDefault('modelCallTimeoutMs'),
+        batchSize,
+      ),
+    );
+    if (props.model && props.endpointMaxConcurrentCalls !== undefined) {
+      problems.push(
+        'endpointMaxConcurrentCalls applies to an existing endpoint; for a created one set endpointCallsPerInstance',
+      );
+    }
+    problems.push(
+      ...checkEndpointConcurrency(
+        maxConcurrency,
+        settings.values.modelParallelism ?? settingDefault('modelParallelism'),
+        props.model
+          ? {
+              mode: 'created',
+              instances: scaling?.maxInstances ?? props.model.instanceCount ?? 1,
+              callsPerInstance: props.endpointCallsPerInstance,
+            }
+          : { mode: 'existing', maxConcurrentCalls: props.endpointMaxConcurrentCalls },
+      ),
+    );
+    const proxyProblem = localAwsProxyUrlProblem(
+      props.localAwsProxyUrl,
+      props.localSageMakerRuntimeUrl,
+    );
+    if (proxyProblem) problems.push(proxyProblem);
     throwIfInvalid(this, problems);
     const values = settings.values;
     const maxReceiveCount = values.maxReceiveCount!;
@@ -236,7 +375,7 @@ export class BatchingPipeline extends Construct {
     this.intakeQueue = new sqs.Queue(this, 'Unprocessed', {
       ...queueEncryption,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(180),
+      visibilityTimeout: intakeVisibilityTimeout,
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.dlq, maxReceiveCount: 5 },
     });
@@ -244,7 +383,8 @@ export class BatchingPipeline extends Construct {
       ...queueEncryption,
       enforceSSL: true,
       visibilityTimeout,
-      retentionPeriod: Duration.days(4),
+      // MAX_HOLD_SECONDS is checked against this same value (lib/contract/settings.ts).
+      retentionPeriod: Duration.seconds(requestQueueRetentionSeconds),
       deadLetterQueue: { queue: this.intakeQueue, maxReceiveCount },
     });
 
@@ -323,7 +463,12 @@ export class BatchingPipeline extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
         resources: [this.table.tableArn],
       }),
     );
@@ -341,8 +486,8 @@ export class BatchingPipeline extends Construct {
     Object.assign(environment, {
       [batcherSettings.resultsTableName.env]: this.table.tableName,
       [batcherSettings.resultsBucketName.env]: this.resultsBucket.bucketName,
-      [batcherSettings.dlqUrl.env]: this.dlq.queueUrl,
-      [batcherSettings.requestQueueUrl.env]: this.queue.queueUrl,
+      [batcherSettings.dlqUrl.env]: functionQueueUrl(this.dlq, props.localAwsProxyUrl),
+      [batcherSettings.requestQueueUrl.env]: functionQueueUrl(this.queue, props.localAwsProxyUrl),
       [batcherSettings.endpointName.env]: endpointName,
       ...(this.modelEndpoint?.inferenceComponentName
         ? {
@@ -354,6 +499,7 @@ export class BatchingPipeline extends Construct {
       ...(props.localSageMakerRuntimeUrl
         ? { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: props.localSageMakerRuntimeUrl }
         : {}),
+      ...localAwsProxyEnvironment(props.localAwsProxyUrl),
     });
 
     this.function = new NodejsFunction(this, 'Batcher', {
@@ -362,6 +508,9 @@ export class BatchingPipeline extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       timeout,
       role,
       logGroup,
@@ -392,6 +541,14 @@ export class BatchingPipeline extends Construct {
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention,
       tracing: props.tracing,
+      maxConcurrency: finalizerMaxConcurrency,
+      reservedConcurrency: props.finalizerReservedConcurrency,
+      localEnvironment: props.localAwsProxyUrl
+        ? {
+            ...localAwsProxyEnvironment(props.localAwsProxyUrl),
+            [finalizerSettings.dlqUrl.env]: functionQueueUrl(this.dlq, props.localAwsProxyUrl),
+          }
+        : undefined,
     }).function;
 
     if (scaling && this.modelEndpoint?.inferenceComponent) {
@@ -415,10 +572,19 @@ export class BatchingPipeline extends Construct {
       dlq: this.dlq,
       intakeQueue: this.intakeQueue,
       function: this.function,
+      finalizer: this.finalizer,
       serviceName: this.serviceName,
-      oldestRequestAgeThreshold:
-        props.oldestRequestAgeAlarmThreshold ??
-        defaultOldestRequestAgeThreshold(batchingWindow, timeout, maxReceiveCount),
+      oldestRequestAgeThreshold,
+      unfinalizedThreshold: unfinalizedThreshold({
+        visibilityTimeout: intakeVisibilityTimeout,
+        timeout: finalizerTimeout,
+      }),
+      heldRequestAgeThreshold: heldRequestAgeThreshold(
+        batchingWindow,
+        timeout,
+        maxReceiveCount,
+        values.maxHoldSeconds!,
+      ),
       // Local mode: the emulators' CloudFormation rejects metric-math alarms.
       modelErrorRatePercent: props.localSageMakerRuntimeUrl
         ? undefined

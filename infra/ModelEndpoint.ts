@@ -81,7 +81,7 @@ export interface ModelEndpointProps {
   readonly environment?: Record<string, string>;
   /**
    * KMS key for the instances' EBS storage volume. Not allowed for instance types with
-   * local NVMe storage (ml.g4dn, ml.g5, ml.g6, ml.p4d, ml.p5, every `*d` type), which
+   * local NVMe storage (ml.g4dn, ml.g5, ml.g6, ml.p4d, ml.p5, ml.p6-b200, ml.trn1, every `*d` type; see infra/instanceStorage.ts), which
    * SageMaker encrypts with a hardware module.
    * @default a new key with rotation for EBS-backed types; none for NVMe types
    */
@@ -252,9 +252,17 @@ export class ModelEndpoint extends Construct {
           },
         ],
       });
+      // A stack update that changes the config calls UpdateEndpoint, which by default applies
+      // the new config's InitialInstanceCount (minInstances): mid-backlog, an autoscaled
+      // endpoint would drop to its minimum. With scaling, the running variant's count (and
+      // weight) is kept and Application Auto Scaling stays in charge of it; without scaling,
+      // the count the user sets is the one to apply.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-endpoint.html
+      // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
       this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
         endpointName: props.endpointName,
         endpointConfigName: config.attrEndpointConfigName,
+        ...(props.scaling ? { retainAllVariantProperties: true } : {}),
       });
     }
 

@@ -27,12 +27,18 @@ export interface PipelineOperationsProps {
   /** The queue SQS's redrive fills and the finalizer empties. */
   readonly intakeQueue: sqs.IQueue;
   readonly function: lambda.IFunction;
+  /** The finalizer on the intake queue: its own failures are watched too. */
+  readonly finalizer: lambda.IFunction;
   /** The `service` dimension of the batcher's metrics. */
   readonly serviceName: string;
-  /** Age of the oldest request that raises an alarm. */
+  /** Age of the oldest request that raises an alarm (see infra/alarmThresholds.ts). */
   readonly oldestRequestAgeThreshold: Duration;
+  /** Age of the oldest message on the intake queue that raises an alarm. */
+  readonly unfinalizedThreshold: Duration;
+  /** HeldRequestAge that raises an alarm. */
+  readonly heldRequestAgeThreshold: Duration;
   /**
-   * ModelErrors / ModelInvocations, in percent over 5 minutes, that raises an alarm;
+   * ModelAnswerErrors / ModelInvocations, in percent over 5 minutes, that raises an alarm;
    * undefined: no such alarm (local mode: the emulators' CloudFormation has no metric-math
    * alarms).
    */
@@ -52,8 +58,14 @@ export interface PipelineAlarms {
   readonly oldestRequestAge: cloudwatch.Alarm;
   /** Messages SQS moved by itself wait unrecorded: the finalizer is failing. */
   readonly unfinalized: cloudwatch.Alarm;
-  /** The circuit breaker opened: endpoint missing or access denied. */
+  /** The circuit breaker opened: endpoint missing or access denied. Stays in ALARM while requests are held. */
   readonly systemicErrors: cloudwatch.Alarm;
+  /** Requests have been held (misconfigured or busy endpoint) longer than one full round of deliveries. */
+  readonly heldRequestAge: cloudwatch.Alarm;
+  /** The safety net of the batcher or the finalizer answered an invocation (configuration error, exception). */
+  readonly handlerErrors: cloudwatch.Alarm;
+  /** The finalizer function failed as a whole. */
+  readonly finalizerErrors: cloudwatch.Alarm;
   /** Absent in local mode only. */
   readonly modelErrorRate?: cloudwatch.Alarm;
   readonly functionErrors: cloudwatch.Alarm;
@@ -78,13 +90,14 @@ export class PipelineOperations extends Construct {
       metric: cloudwatch.IMetric,
       threshold: number,
       description: string,
+      treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
     ) => {
       const created = new cloudwatch.Alarm(this, name, {
         metric,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData,
         alarmDescription: description,
       });
       if (props.alarmTopic) {
@@ -124,7 +137,8 @@ export class PipelineOperations extends Construct {
     const modelErrorRate = new cloudwatch.MathExpression({
       expression: 'IF(calls > 0, 100 * errors / calls, 0)',
       usingMetrics: {
-        errors: custom(MetricName.modelErrors, 'Sum', 'model errors', fiveMinutes),
+        // The model's own error answers only: throttling, busy and systemic calls have their own metrics.
+        errors: custom(MetricName.modelAnswerErrors, 'Sum', 'model errors', fiveMinutes),
         calls: custom(MetricName.modelInvocations, 'Sum', 'model calls', fiveMinutes),
       },
       period: fiveMinutes,
@@ -148,7 +162,7 @@ export class PipelineOperations extends Construct {
         'OldestRequestAge',
         props.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
         props.oldestRequestAgeThreshold.toSeconds(),
-        `A request waited longer than ${props.oldestRequestAgeThreshold.toSeconds()} s, more than every retry with its backoff takes: the batcher is not keeping up or is failing.`,
+        `A request waited longer than ${props.oldestRequestAgeThreshold.toSeconds()} s, more than a healthy request reaches before its third receive: the batcher is not keeping up or is failing as a whole.`,
       ),
       unfinalized: alarm(
         'Unfinalized',
@@ -156,14 +170,38 @@ export class PipelineOperations extends Construct {
           period: minute,
           statistic: 'Maximum',
         }),
-        600,
-        'Requests SQS moved off the request queue have waited more than 10 minutes for the finalizer to record them (FAILED / UNPROCESSED): check the finalizer function.',
+        props.unfinalizedThreshold.toSeconds(),
+        `Requests SQS moved off the request queue have waited more than ${props.unfinalizedThreshold.toSeconds()} s for the finalizer to record them (FAILED / UNPROCESSED): it failed on two deliveries. Check the finalizer function.`,
       ),
+      // Held requests are invisible for up to 15 minutes between deliveries, and a minute
+      // without an invocation has no data: kept as is (IGNORE), the alarm stays in ALARM
+      // while requests are held; the zeros of healthy invocations bring it back to OK.
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
       systemicErrors: alarm(
         'SystemicErrors',
         custom(MetricName.systemicErrors, 'Sum'),
         0,
-        'The batcher stopped calling the endpoint: it is missing or access is denied. Check the endpoint name, its status and the function role.',
+        'The batcher stopped calling the endpoint: it is missing or access is denied. Requests are held (RETRYING) until MAX_HOLD_SECONDS, then fail ENDPOINT_MISCONFIGURED. Check the endpoint name, its status and the function role.',
+        cloudwatch.TreatMissingData.IGNORE,
+      ),
+      heldRequestAge: alarm(
+        'HeldRequestAge',
+        custom(MetricName.heldRequestAge, 'Maximum'),
+        props.heldRequestAgeThreshold.toSeconds(),
+        `Requests have been held (endpoint misconfigured or busy) for more than ${props.heldRequestAgeThreshold.toSeconds()} s since they were first enqueued; past MAX_HOLD_SECONDS they fail (ENDPOINT_MISCONFIGURED / RETRIES_EXHAUSTED). Check SystemicErrors and the endpoint's capacity.`,
+        cloudwatch.TreatMissingData.IGNORE,
+      ),
+      handlerErrors: alarm(
+        'HandlerErrors',
+        custom(MetricName.handlerErrors, 'Sum'),
+        0,
+        'The batcher or the finalizer caught an unexpected exception or a configuration error and reported every record of a batch failed (Lambda counts these invocations as successes). Look for "Unexpected error" in both functions\' logs.',
+      ),
+      finalizerErrors: alarm(
+        'FinalizerErrors',
+        props.finalizer.metricErrors({ period: minute, statistic: 'Sum' }),
+        0,
+        'The finalizer function failed as a whole: messages SQS moved off the request queue wait unrecorded and, after 5 tries, reach the DLQ without a FAILED row.',
       ),
       ...(props.modelErrorRatePercent === undefined
         ? {}
@@ -281,6 +319,12 @@ export class PipelineOperations extends Construct {
           title: 'Model errors',
           left: [modelErrorRate],
           right: [custom(MetricName.systemicErrors, 'Sum', 'systemic (circuit open)')],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Held requests: oldest age (s) and handler errors',
+          left: [custom(MetricName.heldRequestAge, 'Maximum', 'oldest held request (s)')],
+          leftAnnotations: [{ value: props.heldRequestAgeThreshold.toSeconds(), label: 'alarm' }],
+          right: [custom(MetricName.handlerErrors, 'Sum', 'handler errors (safety net)')],
         }),
       ],
       // The cost line: what one request costs in endpoint time and in bytes written

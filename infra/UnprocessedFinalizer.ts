@@ -15,6 +15,12 @@ import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 
 const finalizerEntry = fileURLToPath(new URL('../functions/finalizer/handler.ts', import.meta.url));
 
+/** The finalizer function's timeout: the intake alarm's threshold follows it. */
+export const finalizerTimeout = Duration.seconds(30);
+
+/** The intake queue's visibility timeout (6 x the finalizer's timeout): the intake alarm's threshold follows it. */
+export const intakeVisibilityTimeout = Duration.seconds(180);
+
 /** What the {@link UnprocessedFinalizer} reads from and writes to. */
 export interface UnprocessedFinalizerProps {
   /** The queue the request queue's redrive moves messages to. */
@@ -27,6 +33,12 @@ export interface UnprocessedFinalizerProps {
   readonly encryptionKey?: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
   readonly tracing?: lambda.Tracing;
+  /** Most concurrent instances the intake event source starts (2-1000). */
+  readonly maxConcurrency: number;
+  /** Reserved concurrency of the function. @default none */
+  readonly reservedConcurrency?: number | undefined;
+  /** Local mode only: endpoint variables for the SDK clients and the DLQ URL on the proxy (see `localAwsProxyUrl`); they win over the defaults. @default none */
+  readonly localEnvironment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -56,7 +68,11 @@ export class UnprocessedFinalizer extends Construct {
       }),
     );
     role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.tableArn] }),
+      // Conditional row writes, the re-read before a DLQ publish, the publish's mark.
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+      }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.dlq.queueArn] }),
@@ -70,7 +86,10 @@ export class UnprocessedFinalizer extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(30),
+      timeout: finalizerTimeout,
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role,
       logGroup,
       tracing: props.tracing ?? lambda.Tracing.DISABLED,
@@ -81,6 +100,7 @@ export class UnprocessedFinalizer extends Construct {
         [finalizerSettings.resultTtlSeconds.env]: String(props.resultTtl.toSeconds()),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+        ...props.localEnvironment,
       },
       bundling: functionBundling,
     });
@@ -89,6 +109,7 @@ export class UnprocessedFinalizer extends Construct {
       target: this.function,
       eventSourceArn: props.intake.queueArn,
       batchSize: 10,
+      maxConcurrency: props.maxConcurrency,
       reportBatchItemFailures: true,
     });
     mapping.node.addDependency(role);

@@ -31,11 +31,17 @@ export interface AppConfig {
 
 /**
  * Turns CDK context into stack settings. With `sagebatch:local=true` the function calls the
- * local endpoint emulator (`sagebatch:localSageMakerRuntimeUrl`) and the table is destroyed
- * with the stack.
+ * local endpoint emulator (`sagebatch:localSageMakerRuntimeUrl`), optionally sends its DynamoDB
+ * and SQS calls through `sagebatch:localAwsProxyUrl` (refused outside local mode), and the
+ * table is destroyed with the stack.
  */
 export function readAppConfig(read: ContextReader): AppConfig {
   const local = String(read('sagebatch:local') ?? 'false') === 'true';
+  const localAwsProxyUrl = text(read, 'sagebatch:localAwsProxyUrl');
+  if (localAwsProxyUrl !== undefined && !local)
+    throw new Error(
+      'context sagebatch:localAwsProxyUrl is for local mode only (with sagebatch:local=true): on AWS the functions must call DynamoDB and SQS themselves',
+    );
   const imageUri = text(read, 'sagebatch:imageUri');
   const minInstances = number(read, 'sagebatch:minInstances');
   const maxInstances = number(read, 'sagebatch:maxInstances');
@@ -65,9 +71,15 @@ export function readAppConfig(read: ContextReader): AppConfig {
     batchSize: number(read, 'sagebatch:batchSize'),
     batchingWindow: seconds('sagebatch:batchingWindowSeconds'),
     maxConcurrency: number(read, 'sagebatch:maxConcurrency'),
+    reservedConcurrency: number(read, 'sagebatch:reservedConcurrency'),
+    finalizerMaxConcurrency: number(read, 'sagebatch:finalizerMaxConcurrency'),
+    finalizerReservedConcurrency: number(read, 'sagebatch:finalizerReservedConcurrency'),
     modelBatchMaxItems: number(read, 'sagebatch:modelBatchMaxItems'),
     modelBatchMaxBytes: number(read, 'sagebatch:modelBatchMaxBytes'),
     modelParallelism: number(read, 'sagebatch:modelParallelism'),
+    modelCallTimeoutMs: number(read, 'sagebatch:modelCallTimeoutMs'),
+    endpointMaxConcurrentCalls: number(read, 'sagebatch:endpointMaxConcurrentCalls'),
+    endpointCallsPerInstance: number(read, 'sagebatch:endpointCallsPerInstance'),
     modelBatchMaxTokens: number(read, 'sagebatch:modelBatchMaxTokens'),
     modelBatchPacking: text(
       read,
@@ -76,6 +88,7 @@ export function readAppConfig(read: ContextReader): AppConfig {
     // Checked by the construct with the function's own schema: a typo fails the synth.
     codec: text(read, 'sagebatch:codec') as BatchingPipelineProps['codec'],
     maxReceiveCount: number(read, 'sagebatch:maxReceiveCount'),
+    maxHoldSeconds: number(read, 'sagebatch:maxHoldSeconds'),
     resultEncoding: text(
       read,
       'sagebatch:resultEncoding',
@@ -87,6 +100,8 @@ export function readAppConfig(read: ContextReader): AppConfig {
     localSageMakerRuntimeUrl: local
       ? (text(read, 'sagebatch:localSageMakerRuntimeUrl') ?? 'http://127.0.0.1:8080')
       : undefined,
+    // Checked by the construct (an http(s) origin); a fault proxy in the integration tests.
+    localAwsProxyUrl,
     tableRemovalPolicy: local ? RemovalPolicy.DESTROY : undefined,
   };
   return {

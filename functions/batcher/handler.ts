@@ -11,6 +11,7 @@ import { persistOutcomes } from '../../lib/batcher/persist/persistOutcomes.js';
 import { planBatches } from '../../lib/batcher/plan/planner.js';
 import { deliveredRecord, readRecords } from '../../lib/batcher/records/readRecords.js';
 import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
+import { oldestHeldAgeSeconds } from '../../lib/batcher/settle/heldAge.js';
 import { countNoCapacityHolds } from '../../lib/batcher/settle/noCapacityHolds.js';
 import { outcomesById, settle } from '../../lib/batcher/settle/settlement.js';
 import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
@@ -107,6 +108,7 @@ export function createHandler(
         succeeded,
         outcomes: byId,
         maxReceiveCount: config.maxReceiveCount,
+        maxHoldSeconds: config.maxHoldSeconds,
         primaryOf,
         now: settledAt,
       }),
@@ -130,7 +132,11 @@ export function createHandler(
     });
 
     const held = countNoCapacityHolds(settlements);
-    recordInvocationMetrics(metrics, records.length, calls, { ...report, noCapacityHolds: held });
+    recordInvocationMetrics(metrics, records.length, calls, {
+      ...report,
+      noCapacityHolds: held,
+      heldAgeSeconds: oldestHeldAgeSeconds(settlements, settledAt),
+    });
     if (noCapacity) {
       logger.warn(
         'The endpoint has no capacity (scaled to zero): no more calls in this invocation, requests held until it scales out',
@@ -179,6 +185,7 @@ export function createHandler(
       duplicates: report.duplicates,
       requeued: report.requeued,
       offloaded: report.offloaded,
+      deadLetterRaces: report.deadLetterRaces,
       unread: unread.size,
     });
 
@@ -189,7 +196,7 @@ export function createHandler(
   return middy<SQSEvent, SQSBatchResponse>(batcher, { timeoutEarlyInMillis: abortEarlyMs })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(reportAllFailedOnError(logger));
+    .use(reportAllFailedOnError(logger, metrics));
 }
 
 const telemetry = createTelemetry();

@@ -16,6 +16,7 @@ import {
   finalizeUnprocessed,
   type UnprocessedMessage,
 } from '../../lib/batcher/finalize/finalizeUnprocessed.js';
+import { FirstErrors } from '../../lib/batcher/firstErrors.js';
 import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
 import { createTelemetry } from '../../lib/batcher/telemetry.js';
 import { retryPolicyOf } from '../../lib/common/retryPolicy.js';
@@ -25,7 +26,7 @@ import { MetricName } from '../../lib/contract/metricNames.js';
 /** What the finalizer uses, built once per execution environment. */
 export interface FinalizerDependencies {
   readonly config: FinalizerConfig;
-  readonly store: Pick<ResultStore, 'write'>;
+  readonly store: Pick<ResultStore, 'write' | 'getRows' | 'markDeadLettered'>;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
 }
 
@@ -57,20 +58,30 @@ export function createFinalizer(
   async function finalizer(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const { config, store, deadLetters } = dependencies();
     const messages = event.Records.map(unprocessed);
+    const errors = new FirstErrors();
     const report = await finalizeUnprocessed(messages, {
       store,
       deadLetters,
       resultTtlSeconds: config.resultTtlSeconds,
       now: Date.now(),
       invocationId: context.awsRequestId,
-      onError: (error) =>
-        logger.warn('A result write failed', { errorName: (error as Error)?.name }),
+      onError: (source, error) => errors.note(source, 'write', error),
     });
+    for (const { source, kind, name, code, status } of errors.list()) {
+      logger.warn('First error of its kind in this invocation', {
+        source,
+        kind,
+        errorName: name,
+        code,
+        status,
+      });
+    }
     metrics.addMetric(MetricName.unprocessed, MetricUnit.Count, report.unprocessed);
     metrics.addMetric(MetricName.pipelineFailures, MetricUnit.Count, report.unprocessed);
     logger.error('Messages SQS moved without a recorded outcome were finalized as UNPROCESSED', {
       messages: messages.length,
       unprocessed: report.unprocessed,
+      failedBefore: report.failedBefore,
       alreadySucceeded: report.alreadySucceeded,
       retried: report.retry.size,
     });
@@ -79,7 +90,7 @@ export function createFinalizer(
   return middy<SQSEvent, SQSBatchResponse>(finalizer)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(reportAllFailedOnError(logger));
+    .use(reportAllFailedOnError(logger, metrics));
 }
 
 const telemetry = createTelemetry();

@@ -1,10 +1,8 @@
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
-import { chunkBySize } from '../common/chunk.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../common/retryPolicy.js';
-import { AwsLimits } from '../contract/awsLimits.js';
 import { type ErrorInfo, maxErrorMessageChars } from '../contract/errorCodes.js';
 import { DeadLetterAttribute } from '../contract/messageAttributes.js';
-import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
+import { sendMessages } from './sendMessageBatch.js';
 
 /** A failed request on its way to the dead-letter queue. */
 export interface DeadLetter {
@@ -14,6 +12,8 @@ export interface DeadLetter {
   readonly sourceMessageId: string;
   readonly attempts: number;
   readonly error: ErrorInfo;
+  /** Stable per request and attempt (lib/contract/deadLetterId.ts): a consumer's dedupe key. */
+  readonly deadLetterId: string;
 }
 
 /** Settings of a {@link DeadLetterPublisher}. */
@@ -33,24 +33,16 @@ function attributesOf(letter: DeadLetter): Record<string, MessageAttributeValue>
     [DeadLetterAttribute.requestId]: text(letter.requestId),
     [DeadLetterAttribute.attempts]: { DataType: 'Number', StringValue: String(letter.attempts) },
     [DeadLetterAttribute.sourceMessageId]: text(letter.sourceMessageId),
+    [DeadLetterAttribute.deadLetterId]: text(letter.deadLetterId),
   };
-}
-
-/** SQS counts a message's size as its body plus each attribute's name, type and value. */
-function messageBytes(body: string, attributes: Record<string, MessageAttributeValue>): number {
-  let bytes = Buffer.byteLength(body);
-  for (const [name, value] of Object.entries(attributes)) {
-    bytes +=
-      Buffer.byteLength(name) +
-      Buffer.byteLength(value.DataType ?? '') +
-      Buffer.byteLength(value.StringValue ?? '');
-  }
-  return bytes;
 }
 
 /**
  * Sends failed requests to the dead-letter queue with SendMessageBatch: 10 entries and
  * 1 MiB a call, failed entries retried (sender faults are not: they would fail again).
+ *
+ * A call whose answer is lost (a timeout after SQS accepted it) is sent again, so a
+ * letter can reach the queue twice: both copies carry the same `sagebatch.deadLetterId`.
  */
 export class DeadLetterPublisher {
   readonly #options: DeadLetterPublisherOptions;
@@ -65,33 +57,20 @@ export class DeadLetterPublisher {
    */
   async publish(
     letters: readonly DeadLetter[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
   ): Promise<Set<string>> {
-    const entries = letters.map((letter) => {
-      const attributes = attributesOf(letter);
-      return {
-        letter,
-        body: letter.body,
-        attributes,
-        bytes: messageBytes(letter.body, attributes),
-      };
-    });
-    const { chunks, oversized } = chunkBySize(entries, {
-      maxItems: AwsLimits.sqsBatchEntries,
-      maxBytes: AwsLimits.sqsMaxBatchBytes,
-      sizeOf: (entry) => entry.bytes,
-    });
-    const failed = new Set(oversized.map((entry) => entry.letter.sourceMessageId));
+    const entries = letters.map((letter) => ({
+      letter,
+      body: letter.body,
+      attributes: attributesOf(letter),
+    }));
     const { client, queueUrl, retry = defaultRetryPolicy } = this.#options;
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        const { unsent } = await sendMessageBatchWithRetries(client, queueUrl, chunk, {
-          retry,
-          signal: options.signal,
-        });
-        for (const entry of unsent) failed.add(entry.letter.sourceMessageId);
-      }),
-    );
-    return failed;
+    // Cut by entries and bytes in sendMessages; a letter over 1 MiB comes back unsent.
+    const { unsent } = await sendMessages(client, queueUrl, entries, {
+      retry,
+      signal: options.signal,
+      onError: options.onError,
+    });
+    return new Set(unsent.map((entry) => entry.letter.sourceMessageId));
   }
 }

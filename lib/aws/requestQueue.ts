@@ -3,10 +3,12 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import pLimit from 'p-limit';
 import { abortable } from '../common/abortable.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../common/retryPolicy.js';
 import { RequeueAttribute } from '../contract/messageAttributes.js';
-import { sendMessageBatchWithRetries } from './sendMessageBatch.js';
+import { sendMessages, sqsCallParallelism } from './sendMessageBatch.js';
+import { sqsBatches } from './sqsBatches.js';
 
 /** A record to hide for a while before SQS delivers it again. */
 export interface Redelivery {
@@ -30,10 +32,11 @@ export interface RequestQueueOptions {
   readonly queueUrl: string;
   /** How requeued messages SQS failed are sent again. @default defaultRetryPolicy */
   readonly retry?: RetryPolicy;
+  /** Batch calls in flight at once (visibility changes, requeues). @default sqsCallParallelism (16) */
+  readonly parallelism?: number;
 }
 
-/** SQS allows 10 entries per batch call, and a delay of at most 15 minutes. */
-const batchEntries = 10;
+/** SQS allows a delay of at most 15 minutes (API_SendMessageBatchRequestEntry). */
 const maxDelaySeconds = 900;
 
 /**
@@ -60,35 +63,42 @@ export class RequestQueue {
     records: readonly Redelivery[],
     options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
   ): Promise<number> {
-    let failed = 0;
-    const { client, queueUrl } = this.#options;
-    for (let start = 0; start < records.length; start += batchEntries) {
-      const chunk = records.slice(start, start + batchEntries);
-      if (options.signal?.aborted) {
-        failed += chunk.length;
-        continue;
-      }
-      try {
-        const response = await abortable(
-          client.send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: chunk.map((record, i) => ({
-                Id: String(i),
-                ReceiptHandle: record.receiptHandle,
-                VisibilityTimeout: record.delaySeconds,
-              })),
-            }),
-            { abortSignal: options.signal },
-          ),
-          options.signal,
-        );
-        failed += response.Failed?.length ?? 0;
-      } catch (error) {
-        options.onError?.(error);
-        failed += chunk.length;
-      }
-    }
+    const { client, queueUrl, parallelism = sqsCallParallelism } = this.#options;
+    // In parallel: 10,000 records are 1,000 calls, ~10 s one after another at 10 ms a call,
+    // longer than the save reserve (lib/batcher/timeBudget.ts sizes it for these waves).
+    const limit = pLimit(parallelism);
+    const counts = await Promise.all(
+      sqsBatches(records).chunks.map((chunk) =>
+        limit(async () => {
+          if (options.signal?.aborted) return chunk.length;
+          try {
+            const response = await abortable(
+              client.send(
+                new ChangeMessageVisibilityBatchCommand({
+                  QueueUrl: queueUrl,
+                  Entries: chunk.map((record, i) => ({
+                    Id: String(i),
+                    ReceiptHandle: record.receiptHandle,
+                    VisibilityTimeout: record.delaySeconds,
+                  })),
+                }),
+                { abortSignal: options.signal },
+              ),
+              options.signal,
+            );
+            // A refused entry is no exception: report it too, or its cause is never seen.
+            const refused = response.Failed?.[0];
+            if (refused)
+              options.onError?.({ name: 'ChangeMessageVisibilityEntryFailed', code: refused.Code });
+            return response.Failed?.length ?? 0;
+          } catch (error) {
+            options.onError?.(error);
+            return chunk.length;
+          }
+        }),
+      ),
+    );
+    const failed = counts.reduce((sum, count) => sum + count, 0);
     return failed;
   }
 
@@ -99,7 +109,7 @@ export class RequestQueue {
    */
   async requeue(
     records: readonly Requeue[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onError?: (error: unknown) => void } = {},
   ): Promise<Set<string>> {
     const unsent = new Set<string>();
     const { client, queueUrl } = this.#options;
@@ -119,15 +129,13 @@ export class RequestQueue {
         },
       },
     }));
-    for (let start = 0; start < messages.length; start += batchEntries) {
-      const { unsent: left } = await sendMessageBatchWithRetries(
-        client,
-        queueUrl,
-        messages.slice(start, start + batchEntries),
-        { retry: this.#options.retry ?? defaultRetryPolicy, signal: options.signal },
-      );
-      for (const message of left) unsent.add(message.record.messageId);
-    }
+    const { unsent: left } = await sendMessages(client, queueUrl, messages, {
+      retry: this.#options.retry ?? defaultRetryPolicy,
+      signal: options.signal,
+      onError: options.onError,
+      parallelism: this.#options.parallelism ?? sqsCallParallelism,
+    });
+    for (const message of left) unsent.add(message.record.messageId);
     return unsent;
   }
 }

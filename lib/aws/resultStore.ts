@@ -3,15 +3,30 @@ import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { abortable } from '../common/abortable.js';
 import { defaultRetryPolicy, pause, type RetryPolicy } from '../common/retryPolicy.js';
 import { AwsLimits } from '../contract/awsLimits.js';
+import { deadLetterIdOf } from '../contract/deadLetterId.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 
-/** Outcome of writing one row. */
-export type WriteOutcome = 'written' | 'already-succeeded' | 'error';
+/**
+ * Outcome of writing one row:
+ * - `written`;
+ * - `already-succeeded`: a SUCCEEDED row's condition kept an unexpired success;
+ * - `kept`: a FAILED or RETRYING row's condition kept the row there, either an unexpired
+ *   success or the FAILED row of the same attempt (same `deadLetterId`): read it to know;
+ * - `error`: not written (throttled past the retries, aborted, ...).
+ */
+export type WriteOutcome = 'written' | 'already-succeeded' | 'kept' | 'error';
+
+/** A FAILED row whose DLQ message SQS accepted, to record on the row. */
+export interface DeadLetterMark {
+  readonly id: string;
+  readonly deadLetterId: string;
+}
 
 /** Options of one {@link ResultStore.write} or {@link ResultStore.findSucceeded} call. */
 export interface StoreCallOptions {
@@ -52,9 +67,10 @@ export const isExpired = (row: { readonly expiresAt?: unknown }, nowMs: number):
 /**
  * The DynamoDB results table: reads which ids already SUCCEEDED, writes result rows.
  *
- * - FAILED and RETRYING rows are written with a conditional PutItem
- *   (`attribute_not_exists(id) OR status <> SUCCEEDED OR expiresAt <= now`): a failure
- *   never overwrites a success that has not expired.
+ * - FAILED and RETRYING rows are written with a conditional PutItem: a failure never
+ *   overwrites a success that has not expired, nor the FAILED row of the same attempt
+ *   (same `deadLetterId`, see lib/contract/deadLetterId.ts), whose code and DLQ message
+ *   stand (a redelivery or the finalizer finishes that row's publish instead).
  * - A row past its `expiresAt` counts as no row everywhere ({@link isExpired}).
  * - SUCCEEDED rows, the bulk of the traffic, go through BatchWriteItem (25 a call,
  *   UnprocessedItems retried): one request per 25 rows instead of 25 costs far less
@@ -192,6 +208,61 @@ export class ResultStore {
     return outcomes;
   }
 
+  /**
+   * Records on each FAILED row that SQS accepted its DLQ message (`deadLetteredAt`), with
+   * a conditional UpdateItem: only while the row is still FAILED for that `deadLetterId`.
+   * `kept`: the row changed meanwhile (a concurrent delivery's success landed during the
+   * publish). Never throws.
+   */
+  async markDeadLettered(
+    marks: readonly DeadLetterMark[],
+    at: number,
+    options: StoreCallOptions = {},
+  ): Promise<Map<string, 'written' | 'kept' | 'error'>> {
+    const limit = pLimit(this.#writeParallelism);
+    const outcomes = new Map<string, 'written' | 'kept' | 'error'>();
+    await Promise.all(
+      marks.map((mark) =>
+        limit(async () => {
+          if (options.signal?.aborted) return void outcomes.set(mark.id, 'error');
+          try {
+            await abortable(
+              this.#client.send(
+                new UpdateCommand({
+                  TableName: this.#tableName,
+                  Key: { id: mark.id },
+                  UpdateExpression: 'SET #deadLetteredAt = :at',
+                  ConditionExpression: '#status = :failed AND #deadLetterId = :deadLetterId',
+                  ExpressionAttributeNames: {
+                    '#deadLetteredAt': 'deadLetteredAt',
+                    '#status': 'status',
+                    '#deadLetterId': 'deadLetterId',
+                  },
+                  ExpressionAttributeValues: {
+                    ':at': at,
+                    ':failed': ResultStatus.FAILED,
+                    ':deadLetterId': mark.deadLetterId,
+                  },
+                }),
+                { abortSignal: options.signal },
+              ),
+              options.signal,
+            );
+            outcomes.set(mark.id, 'written');
+          } catch (error) {
+            if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') {
+              outcomes.set(mark.id, 'kept');
+              return;
+            }
+            options.onError?.(error);
+            outcomes.set(mark.id, 'error');
+          }
+        }),
+      ),
+    );
+    return outcomes;
+  }
+
   /** One BatchWriteItem of up to 25 rows, UnprocessedItems retried with backoff. */
   async #batchWrite(
     rows: ResultRow[],
@@ -228,6 +299,8 @@ export class ResultStore {
 
   async #put(row: ResultRow, options: StoreCallOptions): Promise<WriteOutcome> {
     if (options.signal?.aborted) return 'error';
+    // A failure (FAILED or RETRYING) also keeps the FAILED row of its own attempt.
+    const guarded = row.status !== ResultStatus.SUCCEEDED;
     try {
       await abortable(
         this.#client.send(
@@ -235,17 +308,35 @@ export class ResultStore {
             TableName: this.#tableName,
             Item: row,
             // An expired success (TTL not yet run) is no success: see isExpired.
-            ConditionExpression:
-              'attribute_not_exists(#id) OR #status <> :succeeded OR #expiresAt <= :now',
-            ExpressionAttributeNames: {
-              '#id': 'id',
-              '#status': 'status',
-              '#expiresAt': 'expiresAt',
-            },
-            ExpressionAttributeValues: {
-              ':succeeded': ResultStatus.SUCCEEDED,
-              ':now': Math.floor(this.#now() / 1_000),
-            },
+            ...(guarded
+              ? {
+                  ConditionExpression:
+                    'attribute_not_exists(#id) OR #expiresAt <= :now OR (#status <> :succeeded AND (attribute_not_exists(#deadLetterId) OR #deadLetterId <> :deadLetterId))',
+                  ExpressionAttributeNames: {
+                    '#id': 'id',
+                    '#status': 'status',
+                    '#expiresAt': 'expiresAt',
+                    '#deadLetterId': 'deadLetterId',
+                  },
+                  ExpressionAttributeValues: {
+                    ':succeeded': ResultStatus.SUCCEEDED,
+                    ':now': Math.floor(this.#now() / 1_000),
+                    ':deadLetterId': row.deadLetterId ?? deadLetterIdOf(row.id, row.messageId),
+                  },
+                }
+              : {
+                  ConditionExpression:
+                    'attribute_not_exists(#id) OR #status <> :succeeded OR #expiresAt <= :now',
+                  ExpressionAttributeNames: {
+                    '#id': 'id',
+                    '#status': 'status',
+                    '#expiresAt': 'expiresAt',
+                  },
+                  ExpressionAttributeValues: {
+                    ':succeeded': ResultStatus.SUCCEEDED,
+                    ':now': Math.floor(this.#now() / 1_000),
+                  },
+                }),
           }),
           { abortSignal: options.signal },
         ),
@@ -256,7 +347,7 @@ export class ResultStore {
       // The SDK already retried throttling and 5xx; what is left is final for this delivery.
       // Matched by SDK error name: an instanceof check breaks when two SDK copies are bundled.
       if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') {
-        return 'already-succeeded';
+        return guarded ? 'kept' : 'already-succeeded';
       }
       options.onError?.(error);
       return 'error';

@@ -3,8 +3,10 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import pLimit from 'p-limit';
 import { abortable } from '../common/abortable.js';
 import { pause, type RetryPolicy } from '../common/retryPolicy.js';
+import { fitsOneSqsBatch, sqsBatches, sqsMessageBytes } from './sqsBatches.js';
 
 /** One message of a SendMessageBatch call. */
 export interface BatchMessage {
@@ -20,10 +22,66 @@ export interface BatchRetryOptions {
   readonly retry: RetryPolicy;
   /** Stops retrying and aborts the call in flight; what is left counts as unsent. */
   readonly signal?: AbortSignal;
+  /**
+   * Told about each failed call and each entry SQS failed (as `{ name, code }`, no
+   * message: it may quote a body), for the caller's "first error" log line.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 /**
- * Sends up to 10 messages with SendMessageBatch, retrying with backoff the entries SQS
+ * SQS batch calls in flight at once per sender by default: enough to send 10,000 messages in
+ * a few seconds at ~10 ms a call, few enough not to open hundreds of sockets at once.
+ */
+export const sqsCallParallelism = 16;
+
+/** Bytes SQS counts for `message` (body and attributes). */
+export const batchMessageBytes = (message: BatchMessage) =>
+  sqsMessageBytes(message.body, message.attributes);
+
+/** What {@link sendMessages} and {@link sendMessageBatchWithRetries} could not send. */
+export interface Unsent<T> {
+  /** Messages still unsent, including those too large for SQS even alone. */
+  readonly unsent: T[];
+  /** The last reason SQS or the SDK gave (or that a message is too large). */
+  readonly reason: string;
+}
+
+/**
+ * Sends any number of messages with SendMessageBatch, cut by entries and bytes
+ * ({@link sqsBatches}), `parallelism` calls at a time, each retried as
+ * {@link sendMessageBatchWithRetries} does. A message over SQS's 1 MiB is not sent at all.
+ */
+export async function sendMessages<T extends BatchMessage>(
+  client: Pick<SQSClient, 'send'>,
+  queueUrl: string,
+  messages: readonly T[],
+  options: BatchRetryOptions & { readonly parallelism?: number },
+): Promise<Unsent<T>> {
+  const { chunks, oversized } = sqsBatches(messages, batchMessageBytes);
+  const unsent: T[] = [...oversized];
+  let reason =
+    oversized.length > 0
+      ? `a message of ${batchMessageBytes(oversized[0]!)} bytes is over SQS's 1 MiB`
+      : '';
+  // SQS would refuse it every time: say so once, with the name SQS gives such a message.
+  if (oversized.length > 0) options.onError?.({ name: 'MessageTooLong', code: 'MessageTooLong' });
+  const limit = pLimit(options.parallelism ?? sqsCallParallelism);
+  const results = await Promise.all(
+    chunks.map((chunk) =>
+      limit(() => sendMessageBatchWithRetries(client, queueUrl, chunk, options)),
+    ),
+  );
+  for (const result of results) {
+    unsent.push(...result.unsent);
+    reason = result.reason || reason;
+  }
+  return { unsent, reason };
+}
+
+/**
+ * Sends the messages of one batch call (at most 10 and 1 MiB: cut them with
+ * {@link sqsBatches}, or use {@link sendMessages}) with SendMessageBatch, retrying with backoff the entries SQS
  * failed on its side and whole calls that failed. An entry failed as a sender fault fails
  * the same way every time, so it is given up at once.
  *
@@ -34,7 +92,12 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
   queueUrl: string,
   messages: readonly T[],
   options: BatchRetryOptions,
-): Promise<{ unsent: T[]; reason: string }> {
+): Promise<Unsent<T>> {
+  if (!fitsOneSqsBatch(messages.map(batchMessageBytes))) {
+    throw new RangeError(
+      `sendMessageBatchWithRetries: ${messages.length} messages do not fit one SendMessageBatch (10 entries, 1 MiB); cut them with sqsBatches`,
+    );
+  }
   const givenUp: T[] = [];
   let pending = [...messages];
   let reason = '';
@@ -66,12 +129,14 @@ export async function sendMessageBatchWithRetries<T extends BatchMessage>(
       const retry: T[] = [];
       for (const failure of response.Failed ?? []) {
         reason = `${failure.Code}: ${failure.Message ?? ''}`;
+        options.onError?.({ name: 'SendMessageBatchEntryFailed', code: failure.Code });
         (failure.SenderFault ? givenUp : retry).push(pending[Number(failure.Id)]!);
       }
       pending = retry;
     } catch (error) {
       // The whole call failed (network, throttling past the SDK's retries): retry it.
       reason = `${(error as Error).name}: ${(error as Error).message}`;
+      options.onError?.(error);
     }
   }
   return { unsent: [...givenUp, ...pending], reason };

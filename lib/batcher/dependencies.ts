@@ -20,7 +20,7 @@ import { createTelemetry } from './telemetry.js';
 export interface BatcherDependencies {
   readonly config: BatcherConfig;
   readonly invoker: Pick<ModelInvoker, 'invoke'>;
-  readonly store: Pick<ResultStore, 'findSucceeded' | 'write'>;
+  readonly store: Pick<ResultStore, 'findSucceeded' | 'write' | 'getRows' | 'markDeadLettered'>;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
   readonly requestQueue: Pick<RequestQueue, 'changeVisibility' | 'requeue'>;
   /** Where outputs too large for a row go; absent when `RESULTS_BUCKET_NAME` is not set. */

@@ -50,13 +50,16 @@ export type InvocationReport = PersistReport &
   Partial<WriteVolume> & {
     /** Requests held because the endpoint had no capacity (scaled to zero). */
     readonly noCapacityHolds?: number;
+    /** Age of the oldest request held, seconds since its first enqueue (0 or absent: none). */
+    readonly heldAgeSeconds?: number;
   };
 
 /**
  * Adds one invocation's counts to `metrics`. Only calls the endpoint really answered (or
  * let time out) count as model invocations; calls cut off by the function's own time
  * budget do not. Items, latency and bytes are per successful call; errors are counted
- * in total and per kind.
+ * in total, per kind, and as the model's own answer errors (the model error rate alarm's
+ * numerator).
  *
  * The cost line divides by `records` (every record delivered, duplicates included: what a
  * producer sent): `EndpointMsPerRequest` is the time of every call the endpoint worked on,
@@ -99,6 +102,13 @@ export function recordInvocationMetrics(
     MetricUnit.Count,
     sent - countOk(calls) - errors['no-capacity'],
   );
+  // Only what the model answered: throttling and an overloaded or misconfigured endpoint
+  // have their own metrics and must not page as "the model answers with errors".
+  metrics.addMetric(
+    MetricName.modelAnswerErrors,
+    MetricUnit.Count,
+    errors['model-error'] + errors.rejected + errors['bad-response'],
+  );
   for (const [kind, count] of Object.entries(errors) as [FailureKind, number][]) {
     metrics.addMetric(ModelErrorMetric[kind], MetricUnit.Count, count);
   }
@@ -109,6 +119,7 @@ export function recordInvocationMetrics(
   metrics.addMetric(MetricName.retried, MetricUnit.Count, report.retried);
   metrics.addMetric(MetricName.duplicates, MetricUnit.Count, report.duplicates);
   metrics.addMetric(MetricName.requeued, MetricUnit.Count, report.requeued);
+  metrics.addMetric(MetricName.heldRequestAge, MetricUnit.Seconds, report.heldAgeSeconds ?? 0);
   const perRequest = (value: number) => (records > 0 ? value / records : 0);
   metrics.addMetric(
     MetricName.endpointMsPerRequest,

@@ -1,16 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { InvokeBudget } from './invoke/modelInvoker.js';
 
-/**
- * Time kept for the save phase per record, on top of `TIME_RESERVE_MS`: writing 10,000
- * rows takes 400 BatchWriteItem calls, so a fixed reserve that suits 100 records would let
- * a large invocation's writes run into its timeout.
- */
-export const saveReservePerRecordMs = 0.5;
-
-/** The time an invocation keeps for recording the outcomes of `records` records. */
-export const saveReserveMs = (baseMs: number, records: number) =>
-  Math.ceil(baseMs + records * saveReservePerRecordMs);
+export { SaveCalls, saveReserveMs } from '../contract/saveReserve.js';
 
 /**
  * The model-call budget of one invocation: it ends `reserveMs` before the function would

@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import { readResultObject, type S3Port } from '../aws/resultBucket.js';
 import { isExpired, ResultStore } from '../aws/resultStore.js';
 import { sendMessageBatchWithRetries } from '../aws/sendMessageBatch.js';
-import { chunkBySize } from '../common/chunk.js';
+import { sqsBatches } from '../aws/sqsBatches.js';
 import { defaultRetryPolicy, sleep } from '../common/retryPolicy.js';
 import { AwsLimits } from '../contract/awsLimits.js';
 import { requestIdPattern } from '../contract/envelope.js';
@@ -145,11 +145,7 @@ export class SagebatchClient {
    */
   async submit(requests: readonly SubmitRequest[]): Promise<string[]> {
     const entries = requests.map((request, i) => toEntry(request, i));
-    const { chunks, oversized } = chunkBySize(entries, {
-      maxItems: AwsLimits.sqsBatchEntries,
-      maxBytes: AwsLimits.sqsMaxBatchBytes,
-      sizeOf: (entry) => entry.bytes,
-    });
+    const { chunks, oversized } = sqsBatches(entries, (entry) => entry.bytes);
     if (oversized.length > 0) {
       throw new SubmitError(
         `request ${oversized[0]!.id} is ${oversized[0]!.bytes} bytes; an SQS message holds at most ${AwsLimits.sqsMaxMessageBytes}`,

@@ -1,10 +1,13 @@
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  type MessageAttributeValue,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { sendMessages } from '../aws/sendMessageBatch.js';
+import { sqsBatches } from '../aws/sqsBatches.js';
+import { defaultRetryPolicy } from '../common/retryPolicy.js';
 import { DeadLetterAttribute } from '../contract/messageAttributes.js';
 
 /** A message read from the dead-letter queue. */
@@ -89,31 +92,36 @@ export async function redriveDeadLetters(
       hideForSeconds: 60,
     });
     if (batch.length === 0) break;
-    const sent = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        // The request id rides along as an attribute, so a body without an id keeps the id
-        // its result row and DLQ message were filed under.
-        Entries: batch.map((m, i) => ({
-          Id: String(i),
-          MessageBody: m.body,
-          ...(m.requestId === undefined
-            ? {}
-            : {
-                MessageAttributes: {
-                  [DeadLetterAttribute.requestId]: { DataType: 'String', StringValue: m.requestId },
-                },
-              }),
-        })),
-      }),
+    // Cut by entries and bytes (SQS refuses a call over 1 MiB): ten DLQ messages of a few
+    // hundred KiB each take several calls. The request id rides along as an attribute, so a
+    // body without an id keeps the id its result row and DLQ message were filed under.
+    const { unsent } = await sendMessages(
+      sqs,
+      queueUrl,
+      batch.map((m) => ({
+        message: m,
+        body: m.body,
+        ...(m.requestId === undefined
+          ? {}
+          : {
+              attributes: {
+                [DeadLetterAttribute.requestId]: {
+                  DataType: 'String',
+                  StringValue: m.requestId,
+                } satisfies MessageAttributeValue,
+              },
+            }),
+      })),
+      { retry: defaultRetryPolicy },
     );
-    const ok = new Set((sent.Successful ?? []).map((s) => Number(s.Id)));
-    const done = batch.filter((_, i) => ok.has(i));
-    if (done.length > 0) {
+    const left = new Set(unsent.map((u) => u.message));
+    const done = batch.filter((m) => !left.has(m));
+    // Deleted from the DLQ once sent; what SQS would not take stays there for a later run.
+    for (const chunk of sqsBatches(done).chunks) {
       await sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: dlqUrl,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
+          Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
         }),
       );
     }

@@ -5,6 +5,13 @@
 export const AwsLimits = {
   /** SageMaker Runtime InvokeEndpoint: maximum request body, bytes. */
   invokeEndpointMaxBodyBytes: 6_291_456,
+  /**
+   * SageMaker Runtime InvokeEndpoint: how long SageMaker waits for the model container, ms;
+   * past it SageMaker itself answers (ModelError, status 0). AWS recommends a 70 s client
+   * socket timeout for models that take 50-60 s.
+   * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+   */
+  invokeEndpointModelResponseMs: 60_000,
   /** SQS: maximum message size (body + attributes), bytes, since August 2025. */
   sqsMaxMessageBytes: 1_048_576,
   /** SQS: entries per SendMessageBatch. */

@@ -11,7 +11,11 @@ export const ErrorCode = {
   MODEL_REJECTED: 'MODEL_REJECTED',
   /** The model's answer for this item alone could not be decoded or had the wrong item count. */
   MODEL_BAD_RESPONSE: 'MODEL_BAD_RESPONSE',
-  /** The endpoint stayed unavailable (MODEL_UNAVAILABLE) up to the last delivery the queue allows. */
+  /**
+   * The endpoint stayed busy (MODEL_UNAVAILABLE: throttling, 429 / 503, ModelNotReady): the
+   * request was held (requeued past the last delivery) for longer than MAX_HOLD_SECONDS
+   * since it was first enqueued; the message says how long.
+   */
   RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
   /**
    * The model failed on this item alone with a server error (5xx ModelError or repeated
@@ -28,14 +32,17 @@ export const ErrorCode = {
   /** Not final: on a RETRYING row, the endpoint was unavailable and the request will be retried. */
   MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
   /**
-   * Not final: on a RETRYING row, the endpoint refused every call for a reason no retry of
-   * this request can fix (endpoint not found, access denied). The request waits in the queue
-   * until the configuration is fixed; it is never sent to the DLQ for this.
+   * On a RETRYING row: the endpoint refused every call for a reason no retry of this request
+   * can fix (endpoint not found, access denied). The request is held in the queue until the
+   * configuration is fixed. On a FAILED row (and a DLQ message): it was held for longer than
+   * MAX_HOLD_SECONDS since it was first enqueued; the message says how long.
    */
   ENDPOINT_MISCONFIGURED: 'ENDPOINT_MISCONFIGURED',
   /**
-   * RETRYING only, never final: the endpoint has no copy of the model (scaled to zero); the
-   * request waits for the scale-out from zero, redelivered after minutes.
+   * On a RETRYING row: the endpoint has no copy of the model (scaled to zero); the request is
+   * held while capacity comes up, redelivered after minutes. On a FAILED row (and a DLQ
+   * message): no capacity came up within MAX_HOLD_SECONDS since it was first enqueued; the
+   * message says how long.
    */
   ENDPOINT_NO_CAPACITY: 'ENDPOINT_NO_CAPACITY',
 } as const;

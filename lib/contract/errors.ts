@@ -29,10 +29,12 @@ export class DecodeError extends SagebatchError {
 /**
  * Where a failed model call's error came from, which decides what to do next:
  * - `unavailable`: the service or endpoint is busy or briefly unreachable (throttling, 429,
- *   503, ModelNotReady, SageMaker's own 500, network): retry with backoff, never split;
- * - `model-error`: the model answered with a server error (5xx ModelError) or did not answer
- *   in time: retry briefly, then split, since one bad input or a batch too large for the
- *   model's memory or the 60 s limit is the usual cause;
+ *   503, a container answering 429 or 503, ModelNotReady, SageMaker's own 500, network, no
+ *   answer at all past SageMaker's 60 s limit): retry with backoff, never split;
+ * - `model-error`: the model answered with a server error (other 5xx ModelError), SageMaker
+ *   answered that the container took longer than 60 s (ModelError, status 0), or the call
+ *   outlived a timeout the user set below that limit: retry briefly, then split, since one
+ *   bad input or a batch too large for the model's memory or the 60 s limit is the usual cause;
  * - `rejected`: the model refused the input (4xx ModelError): split to find the culprit;
  * - `bad-response`: the answer was undecodable or had the wrong item count: split;
  * - `systemic`: SageMaker refused the call itself (ValidationError such as "endpoint not

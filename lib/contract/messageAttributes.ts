@@ -10,6 +10,12 @@ export const DeadLetterAttribute = {
   requestId: 'sagebatch.requestId',
   attempts: 'sagebatch.attempts',
   sourceMessageId: 'sagebatch.sourceMessageId',
+  /**
+   * Stable per request and attempt (see deadLetterIdOf): every DLQ message sent for the
+   * same failure carries the same value, so a consumer drops the duplicates SQS's
+   * at-least-once delivery or a publish retried after a lost answer can produce.
+   */
+  deadLetterId: 'sagebatch.deadLetterId',
 } as const;
 
 /** Message attributes a requeued copy carries, so it keeps its identity and age. */

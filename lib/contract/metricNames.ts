@@ -27,8 +27,16 @@ export const MetricName = {
   failed: 'Failed',
   retried: 'Retried',
   duplicates: 'Duplicates',
-  /** Model calls the endpoint answered with an error (any class); with ModelInvocations, the model error rate. */
+  /** Model calls the endpoint answered with an error (any class: throttling, busy and systemic included). */
   modelErrors: 'ModelErrors',
+  /**
+   * Model calls the model itself answered with an error: a 5xx or 4xx ModelError other than
+   * busy (429, 503), SageMaker's 60 s timeout, or an undecodable answer
+   * (ModelServerErrors + ModelRejections + ModelBadResponses). Throttling, a busy or
+   * unreachable endpoint and systemic errors are not counted: with ModelInvocations, the
+   * model error rate the `modelErrorRate` alarm watches.
+   */
+  modelAnswerErrors: 'ModelAnswerErrors',
   /** Systemic endpoint errors (endpoint missing, access denied): the circuit breaker opened. */
   systemicErrors: 'SystemicErrors',
   /** FAILED outcomes the request itself caused (INVALID_REQUEST, EXPIRED). */
@@ -37,15 +45,29 @@ export const MetricName = {
   pipelineFailures: 'PipelineFailures',
   /** Messages SQS moved by itself after maxReceiveCount, finalized as UNPROCESSED. */
   unprocessed: 'Unprocessed',
-  /** Requests held back by a misconfigured endpoint on their last delivery, sent back to the queue. */
+  /** Requests held on their last delivery (misconfigured or busy endpoint), sent back to the queue. */
   requeued: 'Requeued',
+  /**
+   * Seconds since the first enqueue of the oldest request an invocation held (kept RETRYING
+   * because of the endpoint, see HoldCause), 0 when it held none; counted across requeues.
+   */
+  heldRequestAge: 'HeldRequestAge',
+  /**
+   * Invocations the safety net answered (an unexpected exception or a configuration error:
+   * every record reported failed), emitted by the batcher and the finalizer alike. Lambda
+   * counts those invocations as successes, so its Errors metric never sees them.
+   */
+  handlerErrors: 'HandlerErrors',
   /** Cost line, per invocation: model call time (ms summed over calls) divided by the requests settled. */
   endpointMsPerRequest: 'EndpointMsPerRequest',
   /** Cost line, per invocation: bytes written (result rows + offloaded objects) divided by the requests settled. */
   bytesWrittenPerRequest: 'BytesWrittenPerRequest',
   /** Outputs stored in the results bucket instead of their row. */
   offloadedOutputs: 'OffloadedOutputs',
-  /** Requests held because the endpoint had no capacity (scaled to zero): RETRYING or requeued, never FAILED. */
+  /**
+   * Requests held because the endpoint had no capacity (scaled to zero): RETRYING or
+   * requeued; FAILED (ENDPOINT_NO_CAPACITY) only once held past MAX_HOLD_SECONDS.
+   */
   noCapacityHolds: 'NoCapacityHolds',
 } as const;
 

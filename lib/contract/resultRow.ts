@@ -47,6 +47,17 @@ export interface ResultRow {
   readonly modelLatencyMs?: number;
   /** Items in the model call that served the request (SUCCEEDED only). */
   readonly batchItems?: number;
+  /**
+   * FAILED rows: the identity of this failure's DLQ message (see deadLetterIdOf), written
+   * with the row; the message carries it as `sagebatch.deadLetterId`.
+   */
+  readonly deadLetterId?: string;
+  /**
+   * FAILED rows: when SQS confirmed the DLQ message, epoch ms. Absent while the message is
+   * not (yet) confirmed: the publish failed, or its answer was lost; a later delivery or
+   * the finalizer sends it then, with the same `deadLetterId`.
+   */
+  readonly deadLetteredAt?: number;
   /** DynamoDB TTL: epoch seconds after which the row may be deleted. */
   readonly expiresAt: number;
 }

@@ -19,6 +19,13 @@ export type Packing = (typeof packings)[number];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * Retention period of the request queue, seconds (4 days). A held request is requeued as a
+ * fresh message, so SQS's retention no longer bounds it: `MAX_HOLD_SECONDS` does, and may
+ * not hold a request longer than the queue would have kept it.
+ */
+export const requestQueueRetentionSeconds = 4 * 86_400;
+
 /** A SageMaker endpoint name: what CreateEndpoint accepts, so a bad one fails before any call. */
 export const endpointNameSchema = z
   .string()
@@ -102,19 +109,52 @@ export const batcherSettings = {
     default: 256 * 1024,
     prop: true,
   },
-  /** Deliveries before SQS moves a message to the DLQ (1-1000); on the last one the function fails it itself. @default 5 */
-  maxReceiveCount: { env: 'MAX_RECEIVE_COUNT', schema: int(1, 1_000), default: 5, prop: true },
+  /**
+   * Deliveries before SQS moves a message to the DLQ (2-1000); on the last one the function
+   * fails it itself. Not 1: SQS can count a receive its consumer never got, and advises
+   * against a maximum of 1 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/avoiding-inconsistent-message-processing.html).
+   * @default 5
+   */
+  maxReceiveCount: { env: 'MAX_RECEIVE_COUNT', schema: int(2, 1_000), default: 5, prop: true },
+  /**
+   * Longest a request is held (kept RETRYING, never FAILED) because of the endpoint: a
+   * misconfigured endpoint (ENDPOINT_MISCONFIGURED) or a busy one (throttling, 429 / 503,
+   * ModelNotReady), counted from the request's first enqueue time, in seconds. Past it the
+   * request ends FAILED + DLQ with its cause's code. At most the request queue's retention
+   * period (4 days). @default 4 days
+   */
+  maxHoldSeconds: {
+    env: 'MAX_HOLD_SECONDS',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(60, 'must be at least 60 seconds')
+      .max(
+        requestQueueRetentionSeconds,
+        `must not exceed the request queue's retention period (${requestQueueRetentionSeconds} s)`,
+      ),
+    default: requestQueueRetentionSeconds,
+    prop: true,
+  },
   /** How long result rows live before DynamoDB's TTL deletes them, in seconds. @default 7 days */
   resultTtlSeconds: {
     env: 'RESULT_TTL_SECONDS',
     schema: int(60, 10 * 365 * 86_400),
     default: 7 * 86_400,
   },
-  /** Longest one InvokeEndpoint call may take before it is aborted and retried, in ms (100-60000). @default 60000 */
+  /**
+   * Longest one InvokeEndpoint call may take before it is aborted and retried, in ms
+   * (100-900000). The default leaves room above SageMaker's 60 s model response limit, as
+   * AWS advises (a 70 s socket timeout): SageMaker then always answers first, and a call
+   * that still times out got no answer at all (retried as unavailable, never split). At or
+   * below 60 s it is the user's own bound on the model's work: a model error, split.
+   * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+   * @default 70000
+   */
   modelCallTimeoutMs: {
     env: 'MODEL_CALL_TIMEOUT_MS',
-    schema: int(100, 60_000),
-    default: 60_000,
+    schema: int(100, 900_000),
+    default: 70_000,
     prop: true,
   },
   /**
@@ -151,6 +191,25 @@ export const batcherSettings = {
   /** Largest retry delay, in ms. @default 5000 */
   retryMaxMs: { env: 'RETRY_MAX_MS', schema: int(1, 60_000), default: 5_000 },
 } as const satisfies Record<string, Setting>;
+
+/**
+ * How many model calls the endpoint is sized to take at once, the bound at synth for
+ * `maxConcurrency x modelParallelism` (calls every concurrent function instance may have
+ * in flight). Calls past what the containers can queue come back 503/429 (retried, never
+ * split, but they cost retries and delay) or wait past SageMaker's 60 s limit. The default
+ * is the default `maxConcurrency` (10) x `modelParallelism` (4): a single instance queueing
+ * 40 calls (TorchServe's default job queue holds 100). Measure yours with `sagebatch tune`.
+ */
+export const endpointCapacity = {
+  /** Calls one instance of a created endpoint takes at once (created mode). @default 40 */
+  callsPerInstance: { prop: 'endpointCallsPerInstance', schema: int(1, 10_000), default: 40 },
+  /** Calls an existing endpoint takes at once, over all its instances. @default 40 */
+  maxConcurrentCalls: {
+    prop: 'endpointMaxConcurrentCalls',
+    schema: int(1, 1_000_000),
+    default: 40,
+  },
+} as const;
 
 type Settings = typeof batcherSettings;
 

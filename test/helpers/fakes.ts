@@ -8,9 +8,7 @@ import {
 import {
   InvokeEndpointCommand,
   type InvokeEndpointCommandInput,
-  ModelError,
   SageMakerRuntimeClient,
-  ServiceUnavailable,
 } from '@aws-sdk/client-sagemaker-runtime';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -27,9 +25,27 @@ import {
   DynamoDBDocumentClient,
   PutCommand,
   type PutCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
+import {
+  batchMaxBytes,
+  checkBatchGet,
+  checkBatchWrite,
+  checkItemSize,
+  conditionHolds,
+  DynamoErrors,
+  itemBytes,
+} from './awsRules/dynamodb.js';
+import * as sagemakerRuntime from './awsRules/sagemakerRuntime.js';
+import {
+  checkBatchEntries,
+  checkSendMessageBatch,
+  sendEntryFailure,
+  visibilityEntryFailure,
+} from './awsRules/sqs.js';
 
 /** The deterministic model the fakes serve: tests compute its output independently. */
 export const modelOutput = (input: unknown) => ({
@@ -51,6 +67,17 @@ export interface FakeModelOptions {
   readonly hang?: (instances: unknown[]) => boolean;
   /** The SageMaker-side error every call fails with (for example a ValidationError for a wrong endpoint name). */
   readonly refuse?: () => Error | undefined;
+  /**
+   * Calls (1-based) the container fails with this HTTP status (503 when its queue is full,
+   * 429, ...): SageMaker wraps it as a 424 ModelError with that `OriginalStatusCode`.
+   */
+  readonly containerStatus?: (call: number) => number | undefined;
+  /** Calls (1-based) SageMaker itself throttles (ThrottlingException). */
+  readonly throttledCalls?: (call: number) => boolean;
+  /** Batches the container takes longer than SageMaker's 60 s to answer: SageMaker's ModelError (status 0). */
+  readonly overTime?: (instances: unknown[]) => boolean;
+  /** Runs as each call arrives (for example to advance a virtual clock by the call's duration). */
+  readonly onCall?: (instances: unknown[]) => void;
 }
 
 /** A mocked SageMaker Runtime serving {@link modelOutput} through the json-instances codec. */
@@ -60,32 +87,25 @@ export function fakeModel(options: FakeModelOptions = {}) {
   let count = 0;
   mock.on(InvokeEndpointCommand).callsFake((input: InvokeEndpointCommandInput) => {
     count += 1;
+    // SageMaker refuses an oversized body before any model sees it (the rules name the pages).
+    const oversize = sagemakerRuntime.checkBody(input.Body);
+    if (oversize) throw oversize;
     const instances = (JSON.parse(String(input.Body)) as { instances: unknown[] }).instances;
     calls.push(instances);
+    options.onCall?.(instances);
     const refusal = options.refuse?.();
     if (refusal) throw refusal;
+    if (options.throttledCalls?.(count)) throw sagemakerRuntime.throttling();
     if (options.hang?.(instances)) return new Promise(() => undefined);
-    if (options.unavailableCalls?.(count)) {
-      throw new ServiceUnavailable({
-        message: 'endpoint busy',
-        $metadata: { httpStatusCode: 503 },
-      });
-    }
+    if (options.unavailableCalls?.(count)) throw sagemakerRuntime.serviceUnavailable();
+    const status = options.containerStatus?.(count);
+    if (status !== undefined) throw sagemakerRuntime.modelError(status, 'container failed');
+    if (options.overTime?.(instances)) throw sagemakerRuntime.modelTimedOut();
     if (options.poison && instances.some(options.poison)) {
-      throw new ModelError({
-        message: 'Received client error (400) from primary',
-        $metadata: { httpStatusCode: 424 },
-        OriginalStatusCode: 400,
-        OriginalMessage: 'bad input',
-      });
+      throw sagemakerRuntime.modelError(400, 'bad input');
     }
     if (options.serverError && instances.some(options.serverError)) {
-      throw new ModelError({
-        message: 'Received server error (500) from primary',
-        $metadata: { httpStatusCode: 424 },
-        OriginalStatusCode: 500,
-        OriginalMessage: 'unexpected exception',
-      });
+      throw sagemakerRuntime.modelError(500, 'unexpected exception');
     }
     const predictions = instances.map(modelOutput);
     if (options.shortAnswer && instances.some(options.shortAnswer)) predictions.pop();
@@ -105,6 +125,8 @@ export interface FakeTableOptions {
   readonly unprocessedItemsOnce?: number;
   /** Ids whose write fails every time (a broken or throttled write): PutItem throws, BatchWrite leaves them unprocessed. */
   readonly failPut?: (id: string) => boolean;
+  /** Called after each row is stored: a test interleaves a concurrent writer here. */
+  readonly afterWrite?: (id: string, rows: Map<string, Record<string, unknown>>) => void;
 }
 
 /** A mocked DynamoDB document client backed by a Map, honouring the write condition. */
@@ -119,8 +141,10 @@ export function fakeTable(options: FakeTableOptions = {}) {
   mock.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => {
     batchWrites += 1;
     const [table, requests] = Object.entries(input.RequestItems ?? {})[0]!;
-    if (requests.length > 25)
-      throw new Error('ValidationException: Too many items requested for the BatchWriteItem call');
+    checkBatchWrite(
+      requests.map((r) => r.PutRequest!.Item as Record<string, unknown>),
+      (item) => String(item.id),
+    );
     const unprocessed = [];
     let skipped = 0;
     for (const request of requests) {
@@ -132,7 +156,10 @@ export function fakeTable(options: FakeTableOptions = {}) {
         skipped += 1;
       }
       if (defer || options.failPut?.(id)) unprocessed.push(request);
-      else rows.set(id, structuredClone(item)); // BatchWriteItem has no condition: it overwrites
+      else {
+        rows.set(id, structuredClone(item)); // BatchWriteItem has no condition: it overwrites
+        options.afterWrite?.(id, rows);
+      }
     }
     return { UnprocessedItems: unprocessed.length > 0 ? { [table]: unprocessed } : {} };
   });
@@ -140,42 +167,74 @@ export function fakeTable(options: FakeTableOptions = {}) {
     puts += 1;
     const item = input.Item as Record<string, unknown>;
     const id = String(item.id);
-    if (options.failPut?.(id)) {
-      throw Object.assign(new Error('Throughput exceeded'), {
-        name: 'ProvisionedThroughputExceededException',
-      });
-    }
-    // The store's condition: no row, or not SUCCEEDED, or a SUCCEEDED row already expired.
-    const existing = rows.get(id);
-    const now = input.ExpressionAttributeValues?.[':now'];
-    const expired =
-      typeof now === 'number' &&
-      typeof existing?.expiresAt === 'number' &&
-      existing.expiresAt <= now;
-    if (existing?.status === 'SUCCEEDED' && !expired) {
-      throw Object.assign(new Error('The conditional request failed'), {
-        name: 'ConditionalCheckFailedException',
-      });
+    if (options.failPut?.(id)) throw DynamoErrors.throughputExceeded();
+    checkItemSize(item);
+    // Whatever condition the caller wrote, evaluated as DynamoDB would.
+    if (
+      input.ConditionExpression !== undefined &&
+      !conditionHolds(
+        input.ConditionExpression,
+        input.ExpressionAttributeNames,
+        input.ExpressionAttributeValues,
+        rows.get(id),
+      )
+    ) {
+      throw DynamoErrors.conditionalCheckFailed();
     }
     rows.set(id, structuredClone(item));
+    options.afterWrite?.(id, rows);
+    return {};
+  });
+  // UpdateItem, as the store uses it: `SET #a = :v[, ...]` under a condition.
+  mock.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+    const id = String((input.Key as { id: unknown }).id);
+    if (options.failPut?.(id)) throw DynamoErrors.throughputExceeded();
+    const existing = rows.get(id);
+    if (
+      input.ConditionExpression !== undefined &&
+      !conditionHolds(
+        input.ConditionExpression,
+        input.ExpressionAttributeNames,
+        input.ExpressionAttributeValues,
+        existing,
+      )
+    ) {
+      throw DynamoErrors.conditionalCheckFailed();
+    }
+    const set = /^SET\s+(.+)$/i.exec(input.UpdateExpression ?? '');
+    if (!set)
+      throw DynamoErrors.validation(`Unsupported UpdateExpression ${input.UpdateExpression}`);
+    const updated: Record<string, unknown> = { ...(existing ?? { id }) };
+    for (const assignment of set[1]!.split(',')) {
+      const [name, value] = assignment.split('=').map((part) => part.trim());
+      updated[input.ExpressionAttributeNames?.[name!] ?? name!] =
+        input.ExpressionAttributeValues?.[value!];
+    }
+    checkItemSize(updated);
+    rows.set(id, updated);
+    options.afterWrite?.(id, rows);
     return {};
   });
   mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
     batchGets += 1;
     const [table, request] = Object.entries(input.RequestItems ?? {})[0]!;
     const keys = (request.Keys ?? []) as { id: string }[];
-    if (keys.length > 100)
-      throw new Error('ValidationException: Too many items requested for the BatchGetItem call');
+    checkBatchGet(keys.map((key) => key.id));
     const fresh = keys.filter((key) => !deferred.has(key.id));
     const skip = fresh.slice(0, options.unprocessedKeysOnce ?? 0);
     for (const key of skip) deferred.add(key.id);
-    const served = keys.filter((key) => !skip.includes(key));
+    // A response stops at 16 MB: the keys past it come back in UnprocessedKeys.
+    let bytes = 0;
+    const found: Record<string, unknown>[] = [];
+    for (const key of keys.filter((k) => !skip.includes(k))) {
+      const row = rows.get(key.id);
+      if (row === undefined) continue;
+      bytes += itemBytes(row);
+      if (bytes > batchMaxBytes) skip.push(key);
+      else found.push(structuredClone(row));
+    }
     return {
-      Responses: {
-        [table]: served.flatMap((key) =>
-          rows.has(key.id) ? [structuredClone(rows.get(key.id)!)] : [],
-        ),
-      },
+      Responses: { [table]: found },
       UnprocessedKeys: skip.length > 0 ? { [table]: { Keys: skip } } : {},
     };
   });
@@ -200,11 +259,14 @@ export interface ReceivedMessage {
 export interface FakeQueueOptions {
   /** How many times to fail (server side) the entry with this body before accepting it. */
   readonly failTimes?: (body: string, queueUrl: string) => number;
+  /** Awaited before each ChangeMessageVisibilityBatch answers (latency on a virtual clock). */
+  readonly visibilityLatency?: () => Promise<void>;
 }
 
 /**
  * A mocked SQS client that records SendMessageBatch entries (`messages`: those sent to
- * the DLQ, `requeued`: those sent back to the request queue) and visibility changes.
+ * the DLQ, `requeued`: those sent back to the request queue) and visibility changes,
+ * refusing what SQS refuses (test/helpers/awsRules/sqs.ts).
  */
 export function fakeQueue(options: FakeQueueOptions = {}) {
   const mock = mockClient(SQSClient);
@@ -214,24 +276,40 @@ export function fakeQueue(options: FakeQueueOptions = {}) {
   const visibility: { receiptHandle: string; seconds: number }[] = [];
   mock
     .on(ChangeMessageVisibilityBatchCommand)
-    .callsFake((input: ChangeMessageVisibilityBatchCommandInput) => {
-      for (const entry of input.Entries ?? []) {
+    .callsFake(async (input: ChangeMessageVisibilityBatchCommandInput) => {
+      const entries = input.Entries ?? [];
+      checkBatchEntries(entries);
+      await options.visibilityLatency?.();
+      const failed = [];
+      const successful = [];
+      for (const entry of entries) {
+        const failure = visibilityEntryFailure(entry);
+        if (failure) {
+          failed.push({ Id: entry.Id, ...failure });
+          continue;
+        }
         visibility.push({
           receiptHandle: entry.ReceiptHandle ?? '',
           seconds: entry.VisibilityTimeout ?? 0,
         });
+        successful.push({ Id: entry.Id });
       }
-      return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
+      return { Successful: successful, Failed: failed };
     });
   const failures = new Map<string, number>();
   let batches = 0;
   mock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
     batches += 1;
     const entries = input.Entries ?? [];
-    if (entries.length > 10) throw new Error('TooManyEntriesInBatchRequest');
+    checkSendMessageBatch(entries);
     const failed = [];
     const successful = [];
     for (const entry of entries) {
+      const refused = sendEntryFailure(entry);
+      if (refused) {
+        failed.push({ Id: entry.Id, ...refused });
+        continue;
+      }
       const body = entry.MessageBody ?? '';
       const seen = failures.get(body) ?? 0;
       if (seen < (options.failTimes?.(body, input.QueueUrl ?? '') ?? 0)) {

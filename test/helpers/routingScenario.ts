@@ -113,6 +113,8 @@ function build(scenario: Scenario): Built {
       body = { id, input, deadline: start + expiringAfterMs };
     }
     const record = sqsRecord(body, { receiveCount });
+    // Enqueued on the virtual clock: a request older than MAX_HOLD_SECONDS is no longer held.
+    record.attributes.SentTimestamp = String(start - 1_000);
     records.push(record);
     ids.push(spec.kind === 'badJson' ? record.messageId : id);
     inputs.push(valid ? input : undefined);
@@ -153,8 +155,9 @@ export function expectedStates(scenario: Scenario, built: Built): Expected[] {
     }
     if (endpoint === 'down') {
       if (spec.kind === 'expiring') verdict = { state: 'failed', code: 'EXPIRED' };
-      else
-        verdict = spec.last ? { state: 'failed', code: 'RETRIES_EXHAUSTED' } : { state: 'retry' };
+      // A busy endpoint holds the request: requeued on its last delivery, never FAILED.
+      else if (spec.last) return { state: 'requeued' };
+      else verdict = { state: 'retry' };
     } else if (spec.kind === 'poison4xx') verdict = { state: 'failed', code: 'MODEL_REJECTED' };
     else if (spec.kind === 'short') verdict = { state: 'failed', code: 'MODEL_BAD_RESPONSE' };
     else if (spec.kind === 'poison5xx')

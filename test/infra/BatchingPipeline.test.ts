@@ -51,7 +51,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
       endpointName: 'Sentiment-Prod',
       batchSize: 2000,
       batchingWindow: Duration.seconds(20),
-      maxConcurrency: 50,
+      maxConcurrency: 30, // 2 x 2000 x 30 = 120,000: the most SQS keeps in flight
+      endpointMaxConcurrentCalls: 200,
     }).template;
   });
 
@@ -59,7 +60,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 2000,
       MaximumBatchingWindowInSeconds: 20,
-      ScalingConfig: { MaximumConcurrency: 50 },
+      ScalingConfig: { MaximumConcurrency: 30 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -96,10 +97,13 @@ describe('BatchingPipeline with an existing endpoint', () => {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
+      // A concurrency cap: a burst of moved messages must not take the account's concurrency.
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     const statements = functionStatements(template, '^PipelineFinalizerRole');
+    // Conditional row writes, the re-read before a DLQ publish, the publish's mark on the row.
     expect(statements).toContainEqual({
-      actions: ['dynamodb:PutItem'],
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
     });
     expect(statements).toContainEqual({
@@ -193,7 +197,12 @@ describe('BatchingPipeline with an existing endpoint', () => {
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRequests/), 'Arn'] },
     });
     expect(statements).toContainEqual({
-      actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+      actions: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
       resource: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineResults/), 'Arn'] },
     });
     expect(statements).toContainEqual({
@@ -234,12 +243,18 @@ describe('BatchingPipeline with an existing endpoint', () => {
       a.MetricName === 'ApproximateAgeOfOldestMessage' &&
       JSON.stringify(a.Dimensions).includes('PipelineUnprocessed')
         ? 'Unfinalized'
-        : (a.MetricName ?? a.Metrics!.map((m) => m.Id).join('+'));
+        : a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes('PipelineFinalizer')
+          ? 'FinalizerErrors'
+          : (a.MetricName ?? a.Metrics!.map((m) => m.Id).join('+'));
     const byMetric = Object.fromEntries(alarms.map((a) => [keyOf(a), a]));
-    expect(byMetric.Unfinalized).toMatchObject({ Threshold: 600 });
+    // One visibility timeout (180 s) and the finalizer's timeout (30 s): see infra/alarmThresholds.ts.
+    expect(byMetric.Unfinalized).toMatchObject({ Threshold: 210 });
     expect(Object.keys(byMetric).sort()).toEqual(
       [
         'Unfinalized',
+        'FinalizerErrors',
+        'HandlerErrors',
+        'HeldRequestAge',
         'ApproximateAgeOfOldestMessage',
         'ClientFailures',
         'Errors',
@@ -268,9 +283,9 @@ describe('BatchingPipeline with an existing endpoint', () => {
       rate.Metrics.map(
         (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName,
       ).filter(Boolean),
-    ).toEqual(['ModelErrors', 'ModelInvocations']);
-    // 5 deliveries x (20 s window + 120 s timeout) + backoff 5+10+20+40 s + one 60 s period.
-    expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 835 });
+    ).toEqual(['ModelAnswerErrors', 'ModelInvocations']);
+    // Before the third receive: 2 deliveries x (20 s window + 120 s timeout) + backoff 5+10 s.
+    expect(byMetric.ApproximateAgeOfOldestMessage).toMatchObject({ Threshold: 295 });
     expect(byMetric.Errors).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
     expect(byMetric.Throttles).toMatchObject({ Threshold: 0, Namespace: 'AWS/Lambda' });
     for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
@@ -618,8 +633,71 @@ describe('BatchingPipeline options', () => {
     });
     // The emulators' CloudFormation rejects metric-math alarms: none in local mode.
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
+    // + HeldRequestAge, HandlerErrors, FinalizerErrors (issue 17).
+    expect(alarms).toHaveLength(10);
     expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toEqual([]);
+  });
+
+  it("routes both functions' DynamoDB and SQS calls through localAwsProxyUrl, in local mode only", () => {
+    const { template } = synth({
+      endpointName: 'local',
+      localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+      localAwsProxyUrl: 'http://127.0.0.1:4600',
+    });
+    const functions = resourcesOf(template, 'AWS::Lambda::Function').filter(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE !== undefined,
+    );
+    expect(functions).toHaveLength(2);
+    for (const f of functions) {
+      const variables = f.Properties.Environment.Variables;
+      expect(variables).toMatchObject({
+        AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:4600',
+        AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4600',
+      });
+      // The SQS client sends a call to its QueueUrl's origin: the queues are named on the proxy.
+      expect(JSON.stringify(variables.DLQ_URL)).toContain('http://127.0.0.1:4600/123456789012/');
+    }
+    const batcher = functions.find((f) => f.Properties.Environment.Variables.REQUEST_QUEUE_URL);
+    expect(JSON.stringify(batcher?.Properties.Environment.Variables.REQUEST_QUEUE_URL)).toContain(
+      'http://127.0.0.1:4600/123456789012/',
+    );
+    const { template: plain } = synth({
+      endpointName: 'local',
+      localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+    });
+    const variables = JSON.stringify(resourcesOf(plain, 'AWS::Lambda::Function'));
+    expect(variables).not.toContain('AWS_ENDPOINT_URL_DYNAMODB');
+    expect(variables).not.toContain('AWS_ENDPOINT_URL_SQS');
+  });
+
+  it.each([
+    [{ endpointName: 'ep', localAwsProxyUrl: 'http://127.0.0.1:4600' }, 'for local mode only'],
+    [
+      {
+        endpointName: 'ep',
+        localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+        localAwsProxyUrl: 'ftp://127.0.0.1:4600',
+      },
+      'must be an http(s) origin',
+    ],
+    [
+      {
+        endpointName: 'ep',
+        localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+        localAwsProxyUrl: 'http://127.0.0.1:4600/dynamodb',
+      },
+      'must be an http(s) origin',
+    ],
+    [
+      {
+        endpointName: 'ep',
+        localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
+        localAwsProxyUrl: 'proxy',
+      },
+      'must be an http(s) URL',
+    ],
+  ])('refuses localAwsProxyUrl %j', (props, message) => {
+    expect(() => new BatchingPipeline(new Stack(new App()), 'P', props)).toThrow(message);
   });
 
   it('sends alarms (and their recovery) to the topic given', () => {
@@ -631,7 +709,7 @@ describe('BatchingPipeline options', () => {
     const alarms = Object.values(app.synth().getStackByName('Topic').template.Resources).filter(
       (r) => (r as { Type: string }).Type === 'AWS::CloudWatch::Alarm',
     ) as { Properties: { AlarmActions: unknown[]; OKActions: unknown[] } }[];
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(11);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
@@ -909,6 +987,26 @@ describe('BatchingPipeline validation', () => {
       'maxConcurrency must be an integer from 2 to 1000',
     ],
     [
+      'finalizerMaxConcurrency 1',
+      { endpointName: 'e', finalizerMaxConcurrency: 1 },
+      'finalizerMaxConcurrency must be an integer from 2 to 1000',
+    ],
+    [
+      'reservedConcurrency 0',
+      { endpointName: 'e', reservedConcurrency: 0 },
+      'reservedConcurrency must be a positive integer',
+    ],
+    [
+      'reservedConcurrency under maxConcurrency',
+      { endpointName: 'e', maxConcurrency: 20, reservedConcurrency: 10 },
+      'reservedConcurrency (10) must be at least maxConcurrency (20)',
+    ],
+    [
+      'finalizerReservedConcurrency under finalizerMaxConcurrency',
+      { endpointName: 'e', finalizerMaxConcurrency: 5, finalizerReservedConcurrency: 4 },
+      'finalizerReservedConcurrency (4) must be at least finalizerMaxConcurrency (5)',
+    ],
+    [
       'a short visibility timeout',
       { endpointName: 'e', visibilityTimeout: Duration.seconds(100) },
       'at least 6 x timeout + batchingWindow = 725 s',
@@ -952,8 +1050,53 @@ describe('BatchingPipeline validation', () => {
       { model: { ...cpuModel, scaling: { minInstances: 3, maxInstances: 2 } } },
       'minInstances <= maxInstances',
     ],
+    [
+      'a timeout that cannot fit one model call and the save reserve',
+      { endpointName: 'e', timeout: Duration.seconds(60) },
+      'timeout (60 s) must fit one model call of modelCallTimeoutMs (70000 ms)',
+    ],
+    [
+      'a timeout of exactly the call timeout (no room to save)',
+      { endpointName: 'e', timeout: Duration.seconds(20), modelCallTimeoutMs: 20_000 },
+      'plus the save reserve',
+    ],
+    [
+      'more calls in flight than an existing endpoint takes',
+      { endpointName: 'e', maxConcurrency: 50, modelParallelism: 4 },
+      'maxConcurrency x modelParallelism = 200 model calls in flight exceeds endpointMaxConcurrentCalls (40)',
+    ],
+    [
+      'more calls in flight than a created endpoint takes at its largest',
+      {
+        model: { ...cpuModel, scaling: { minInstances: 1, maxInstances: 2 } },
+        maxConcurrency: 30,
+        modelParallelism: 4,
+        endpointCallsPerInstance: 50,
+      },
+      '120 model calls in flight exceeds 2 instances x endpointCallsPerInstance (50) = 100',
+    ],
+    [
+      'endpointMaxConcurrentCalls with a created endpoint',
+      { model: cpuModel, endpointMaxConcurrentCalls: 100 },
+      'endpointMaxConcurrentCalls applies to an existing endpoint',
+    ],
   ])('rejects %s', (_, props, message) => {
     expect(build(props)).toThrow(message);
+  });
+
+  it('accepts calls in flight within the endpoint capacity it is told of', () => {
+    expect(
+      build({ endpointName: 'e', maxConcurrency: 50, endpointMaxConcurrentCalls: 200 }),
+    ).not.toThrow();
+    expect(
+      build({
+        model: { ...cpuModel, scaling: { minInstances: 1, maxInstances: 5 } },
+        maxConcurrency: 50,
+      }),
+    ).not.toThrow();
+    expect(
+      build({ endpointName: 'e', timeout: Duration.seconds(75), batchSize: 100 }),
+    ).not.toThrow();
   });
 
   it('reports every problem at once, with the construct path', () => {
@@ -1001,5 +1144,34 @@ describe('one source of truth for settings', () => {
     expect(config.modelBatchMaxItems).toBe(128);
     expect(config.modelParallelism).toBe(settingDefault('modelParallelism'));
     expect(config.codec).toBe(settingDefault('codec'));
+  });
+});
+
+describe('BatchingPipeline concurrency', () => {
+  it('reserves concurrency for each function only when asked, and caps the finalizer as told', () => {
+    const { template } = synth({
+      endpointName: 'ep',
+      maxConcurrency: 20,
+      reservedConcurrency: 25,
+      finalizerMaxConcurrency: 3,
+      finalizerReservedConcurrency: 3,
+    });
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      ([, f]) => String(f.Properties?.Description ?? '').startsWith('sagebatch'),
+    );
+    const reserved = Object.fromEntries(
+      functions.map(([id, f]) => [
+        id.startsWith('PipelineFinalizer') ? 'finalizer' : 'batcher',
+        f.Properties?.ReservedConcurrentExecutions,
+      ]),
+    );
+    expect(reserved).toEqual({ batcher: 25, finalizer: 3 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+    const plain = synth({ endpointName: 'ep' }).template;
+    for (const f of Object.values(plain.findResources('AWS::Lambda::Function')))
+      expect(f.Properties?.ReservedConcurrentExecutions).toBeUndefined();
   });
 });

@@ -50,4 +50,20 @@ describe('readAppConfig', () => {
     });
     expect(from({ 'sagebatch:endpointName': 'ep' }).pipeline.tracing).toBeUndefined();
   });
+
+  it('reads localAwsProxyUrl in local mode and refuses it outside', () => {
+    const local = from({
+      'sagebatch:local': 'true',
+      'sagebatch:endpointName': 'ep',
+      'sagebatch:localAwsProxyUrl': 'http://127.0.0.1:4600',
+    });
+    expect(local.pipeline.localAwsProxyUrl).toBe('http://127.0.0.1:4600');
+    expect(from({ 'sagebatch:local': 'true' }).pipeline.localAwsProxyUrl).toBeUndefined();
+    expect(() =>
+      from({
+        'sagebatch:endpointName': 'ep',
+        'sagebatch:localAwsProxyUrl': 'http://127.0.0.1:4600',
+      }),
+    ).toThrow('sagebatch:localAwsProxyUrl is for local mode only');
+  });
 });

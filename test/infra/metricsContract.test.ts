@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchingPipeline, type BatchingPipelineProps } from '../../infra/BatchingPipeline.js';
 import type { ModelCallReport } from '../../lib/batcher/invoke/modelInvoker.js';
 import type { PersistReport } from '../../lib/batcher/persist/persistOutcomes.js';
+import { countHandlerError } from '../../lib/batcher/reportAllFailedOnError.js';
 import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
 import { env, model, noBundling } from './synth.js';
 
@@ -81,6 +82,7 @@ function emittedMetrics(environment: Record<string, string>): MetricKey[] {
   const calls: ModelCallReport[] = [
     { items: 8, bytes: 800, latencyMs: 40, result: 'ok' },
     { items: 8, bytes: 800, latencyMs: 900, result: 'unavailable' },
+    { items: 8, bytes: 800, latencyMs: 300, result: 'model-error' },
     { items: 8, bytes: 800, latencyMs: 5, result: 'systemic' },
   ];
   const report: PersistReport = {
@@ -92,8 +94,11 @@ function emittedMetrics(environment: Record<string, string>): MetricKey[] {
     retried: 1,
     duplicates: 1,
     requeued: 0,
+    deadLetterRaces: 0,
   };
-  recordInvocationMetrics(metrics, 12, calls, report);
+  recordInvocationMetrics(metrics, 12, calls, { ...report, heldAgeSeconds: 42 });
+  // What the safety net of either function adds when it answers an invocation.
+  countHandlerError(metrics);
   const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
     _aws: {
       CloudWatchMetrics: {
@@ -136,12 +141,19 @@ describe('metrics contract: scale to zero', () => {
       retried: 8,
       duplicates: 0,
       requeued: 0,
+      deadLetterRaces: 0,
     };
-    recordInvocationMetrics(metrics, 8, calls, { ...report, noCapacityHolds: 8 });
+    recordInvocationMetrics(metrics, 8, calls, {
+      ...report,
+      noCapacityHolds: 8,
+      heldAgeSeconds: 90,
+    });
     const emf = metrics.serializeMetrics() as unknown as Record<string, unknown>;
     expect(emf.NoCapacityHolds).toBe(8);
     expect(emf.NoCapacityInvocations).toBe(1);
     expect(emf.ModelErrors).toBe(0);
+    expect(emf.ModelAnswerErrors).toBe(0);
+    expect(emf.HeldRequestAge).toBe(90);
     expect(emf.SystemicErrors).toBe(0);
   });
 });
@@ -162,6 +174,10 @@ describe('metrics contract between the construct and the batcher', () => {
 
       const missing = referenced.filter((m) => !emitted.has(keyOf(m)));
       expect(missing).toEqual([]);
+      // The model error rate counts the model's own error answers, never throttling or busy calls.
+      const names = referenced.map((m) => m.name);
+      expect(names).toContain('ModelAnswerErrors');
+      expect(names).not.toContain('ModelErrors');
       for (const m of referenced) {
         expect(m.dimensions).toEqual({ service: environment.POWERTOOLS_SERVICE_NAME });
       }

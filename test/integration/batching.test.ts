@@ -12,6 +12,8 @@ const context = {
   batchSize: '1000',
   batchingWindowSeconds: '2',
   timeoutSeconds: '30',
+  // A 30 s function fits one call of 20 s plus the save reserve (checked at synth).
+  modelCallTimeoutMs: '20000',
   maxReceiveCount: '2',
   modelBatchMaxItems: '64',
   codec: 'json-instances',

@@ -17,7 +17,11 @@ export const itContext = {
   batchSize: '1000',
   batchingWindowSeconds: '1',
   timeoutSeconds: '10',
+  // A 10 s function fits one call of 5 s plus the save reserve (checked at synth).
+  modelCallTimeoutMs: '5000',
   maxReceiveCount: '2',
+  // Holds end within the suite: a permanently busy endpoint fails requests after 2 minutes.
+  maxHoldSeconds: '120',
   modelBatchMaxItems: '16',
   codec: 'json-instances',
 };

@@ -1,8 +1,10 @@
 import type { DeadLetterPublisher } from '../../aws/deadLetterPublisher.js';
 import type { ResultStore } from '../../aws/resultStore.js';
+import { deadLetterIdOf } from '../../contract/deadLetterId.js';
 import { requestIdPattern } from '../../contract/envelope.js';
 import { ErrorCode, errorInfo } from '../../contract/errorCodes.js';
 import { type ResultRow, ResultStatus } from '../../contract/resultRow.js';
+import { deadLetterOnce } from '../persist/deadLetterOnce.js';
 
 /** A message SQS moved off the request queue by itself, as the finalizer receives it. */
 export interface UnprocessedMessage {
@@ -18,13 +20,14 @@ export interface UnprocessedMessage {
 
 /** Where the finalizer records what it found. */
 export interface FinalizerSinks {
-  readonly store: Pick<ResultStore, 'write'>;
+  readonly store: Pick<ResultStore, 'write' | 'getRows' | 'markDeadLettered'>;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
   readonly resultTtlSeconds: number;
   readonly now: number;
   readonly invocationId: string;
   readonly signal?: AbortSignal;
-  readonly onError?: (error: unknown) => void;
+  /** Told about each error a write ended with, by where it happened, for logs. */
+  readonly onError?: (source: 'results-table' | 'dead-letter-queue', error: unknown) => void;
 }
 
 /** What {@link finalizeUnprocessed} did. */
@@ -33,6 +36,11 @@ export interface FinalizerReport {
   readonly retry: Set<string>;
   /** FAILED / UNPROCESSED rows written and forwarded to the DLQ. */
   readonly unprocessed: number;
+  /**
+   * Messages the batcher had already failed for good (its FAILED row of this attempt was
+   * there): their DLQ message sent now, with the batcher's code, or found already sent.
+   */
+  readonly failedBefore: number;
   /** Messages whose id had SUCCEEDED meanwhile: nothing to do. */
   readonly alreadySucceeded: number;
 }
@@ -60,9 +68,11 @@ export function requestIdOf(message: UnprocessedMessage): string {
  * Makes visible what SQS's redrive did silently. A message reaches the intake queue when
  * the batcher crashed, timed out or could not record it on every delivery the request
  * queue allows; SQS moves it with no row and no attributes. For each one: write a FAILED
- * row with code UNPROCESSED (conditionally: never over a SUCCEEDED row), then forward the
- * original body to the DLQ with the usual attributes. A message whose id SUCCEEDED
- * meanwhile is simply acknowledged.
+ * row with code UNPROCESSED (conditionally: never over a SUCCEEDED row, nor over the
+ * FAILED row the batcher wrote for the same attempt, whose code stands), then forward the
+ * original body to the DLQ with the usual attributes, at most once per request and
+ * attempt ({@link deadLetterOnce}). A message whose id SUCCEEDED meanwhile is simply
+ * acknowledged; further messages of one id share the first one's fate.
  */
 export async function finalizeUnprocessed(
   messages: readonly UnprocessedMessage[],
@@ -90,28 +100,46 @@ export async function finalizeUnprocessed(
     enqueuedAt: message.enqueuedAt,
     completedAt: sinks.now,
     expiresAt,
+    deadLetterId: deadLetterIdOf(id, message.messageId),
   }));
-  const written = await sinks.store.write(rows, { signal: sinks.signal, onError: sinks.onError });
-  const letters = entries
-    .filter(({ id }) => written.get(id) === 'written')
-    .map(({ message, id, error }) => ({
-      body: message.body,
-      requestId: id,
-      sourceMessageId: message.messageId,
-      attempts: message.receiveCount,
-      error,
-    }));
-  const unpublished =
-    letters.length > 0
-      ? await sinks.deadLetters.publish(letters, { signal: sinks.signal })
-      : new Set<string>();
-  const report = { retry: new Set<string>(), unprocessed: 0, alreadySucceeded: 0 };
+  const written = await sinks.store.write(rows, {
+    ...(sinks.signal === undefined ? {} : { signal: sinks.signal }),
+    onError: (error) => sinks.onError?.('results-table', error),
+  });
+  // A row the condition kept is a success, or the batcher's FAILED row of this same
+  // attempt: its code stands, and its DLQ message is sent only if it was not already.
+  const { fates } = await deadLetterOnce(
+    [...firstOfId.values()].flatMap(({ message, id }) =>
+      written.get(id) === 'written' || written.get(id) === 'kept'
+        ? [
+            {
+              requestId: id,
+              deadLetterId: deadLetterIdOf(id, message.messageId),
+              sourceMessageId: message.messageId,
+              body: message.body,
+            },
+          ]
+        : [],
+    ),
+    {
+      store: sinks.store,
+      deadLetters: sinks.deadLetters,
+      now: () => sinks.now,
+      signal: sinks.signal,
+      onError: sinks.onError,
+    },
+  );
+  const report = { retry: new Set<string>(), unprocessed: 0, failedBefore: 0, alreadySucceeded: 0 };
+  // Later messages of an id share the first one's fate: one row, one DLQ message per id.
   for (const { message, id } of entries) {
-    const outcome = written.get(id);
-    if (outcome === 'already-succeeded') report.alreadySucceeded++;
-    else if (outcome !== 'written' || unpublished.has(message.messageId)) {
-      report.retry.add(message.messageId);
-    } else report.unprocessed++;
+    const fate = fates.get(id);
+    const first = firstOfId.get(id)!.message === message;
+    if (fate?.kind === 'succeeded') report.alreadySucceeded++;
+    else if (fate === undefined || fate.kind === 'retry') report.retry.add(message.messageId);
+    else if (!first)
+      continue; // acknowledged with the first, counted once
+    else if (written.get(id) === 'written') report.unprocessed++;
+    else report.failedBefore++;
   }
   return report;
 }

@@ -38,17 +38,29 @@ const systemicNames = new Set([
  */
 const noCapacityMessage = /inference component has no capacity/i;
 
+/**
+ * Statuses a container answers when it is busy, not when the input is bad: 429 (too many
+ * requests) and 503 (TorchServe and most model servers answer it when their queue is
+ * full). SageMaker wraps them as a 424 ModelError with this `OriginalStatusCode`
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html#API_runtime_InvokeEndpoint_Errors):
+ * splitting the batch would only add calls to an overloaded endpoint.
+ */
+const busyStatuses = new Set([429, 503]);
+
 /** A status a model container returns for a bad input, as opposed to load or timeouts. */
 const isClientError = (status: number) =>
-  status >= 400 && status < 500 && status !== 408 && status !== 429;
+  status >= 400 && status < 500 && status !== 408 && !busyStatuses.has(status);
 
 /**
  * Classifies a failed InvokeEndpoint call by where the error came from (see
  * {@link FailureKind}): the SDK error's name, the HTTP status and, for `ModelError` (424),
- * the container's `OriginalStatusCode`. AWS's inference toolkits answer 500 for an
- * unexpected exception on a bad input, so a 5xx `ModelError` is a `model-error` (retried
- * briefly, then split), not load. Unknown errors are `unavailable`: a retry is recoverable,
- * a wrong permanent failure is not.
+ * the container's `OriginalStatusCode`. A container that is busy (429, 503) is
+ * `unavailable`, like SageMaker's own throttling, `ModelNotReadyException`,
+ * `ServiceUnavailable` and `InternalFailure`. AWS's inference toolkits answer 500 for an
+ * unexpected exception on a bad input, so any other 5xx `ModelError` is a `model-error`
+ * (retried briefly, then split), and so is status 0: SageMaker's own answer when the
+ * container took longer than its 60 s limit, which a smaller batch may fit. Unknown
+ * errors are `unavailable`: a retry is recoverable, a wrong permanent failure is not.
  */
 export function classifyModelError(error: unknown): ModelCallError {
   if (error instanceof ModelCallError) return error;
@@ -73,7 +85,7 @@ export function classifyModelError(error: unknown): ModelCallError {
   if (name === 'ModelError') {
     const original = typeof e.OriginalStatusCode === 'number' ? e.OriginalStatusCode : undefined;
     const kind =
-      original === 429
+      original !== undefined && busyStatuses.has(original)
         ? 'unavailable'
         : original !== undefined && isClientError(original)
           ? 'rejected'

@@ -5,6 +5,7 @@ import {
 import pLimit, { type LimitFunction } from 'p-limit';
 import { abortable } from '../../common/abortable.js';
 import { type RetryPolicy, retryDelay } from '../../common/retryPolicy.js';
+import { AwsLimits } from '../../contract/awsLimits.js';
 import { ErrorCode, errorInfo } from '../../contract/errorCodes.js';
 import { type FailureKind, ModelCallError } from '../../contract/errors.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -72,8 +73,15 @@ export interface ModelInvokerOptions {
   readonly codec: Codec;
   /** Most calls in flight at once. */
   readonly parallelism: number;
-  /** Longest one call may take before it is aborted (and counted a model error), ms. */
+  /**
+   * Longest one call may take before it is aborted, ms. Above SageMaker's 60 s model
+   * response limit, a call that times out got no answer at all (SageMaker answers a slow
+   * container itself by then): `unavailable`. At or below it, the model was slower than the
+   * bound the user set on this batch: `model-error`, so the batch is split.
+   */
   readonly callTimeoutMs: number;
+  /** Makes the signal that ends one call after `ms`; injectable for tests. @default AbortSignal.timeout */
+  readonly callTimeout?: (ms: number) => AbortSignal;
   /** Delays between tries of a busy endpoint (the invocation's budget bounds how many). */
   readonly retry: RetryPolicy;
   /** Attempts at one batch that fails with model errors before it is split, default 2. */
@@ -116,6 +124,18 @@ interface Run {
   noCapacity?: ModelCallError | undefined;
 }
 
+/**
+ * What a call that timed out on the client says. SageMaker answers every call within its
+ * 60 s model response limit, with a ModelError (status 0) when the container is slower
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html,
+ * which recommends a 70 s socket timeout): silence past that limit is the network or the
+ * service, not evidence against the input, so it is retried like a busy endpoint and
+ * never split. A timeout the user set at or below the limit bounds the model's own work on
+ * the batch: like a 5xx, a batch too large for the model is then the usual cause.
+ */
+export const timeoutKind = (callTimeoutMs: number): 'unavailable' | 'model-error' =>
+  callTimeoutMs > AwsLimits.invokeEndpointModelResponseMs ? 'unavailable' : 'model-error';
+
 const finalCode = {
   rejected: ErrorCode.MODEL_REJECTED,
   'bad-response': ErrorCode.MODEL_BAD_RESPONSE,
@@ -126,11 +146,13 @@ const finalCode = {
  *
  * - Calls run with bounded parallelism across batches.
  * - Every attempt first drops the items whose deadline has passed (`expired`).
- * - `unavailable` errors are retried with full-jitter backoff while the budget allows.
+ * - `unavailable` errors (throttling, a busy 429/503 container, ModelNotReady, no answer
+ *   past SageMaker's 60 s limit) are retried with full-jitter backoff while the budget
+ *   allows, at the same size: splitting would add calls to an overloaded endpoint.
  * - A batch the model rejects (4xx) or answers badly is split in halves until the failing
  *   items stand alone, so healthy neighbours still succeed: one poison item among n costs
  *   at most 2 * ceil(log2 n) extra calls.
- * - A batch failing with model errors (5xx ModelError, call timeouts) is retried briefly,
+ * - A batch failing with model errors (5xx ModelError, SageMaker's 60 s timeout) is retried briefly,
  *   then split the same way: a poison pill or a batch too large for the model never
  *   retries forever at the same size.
  * - A systemic error opens a circuit breaker: no further call in this invocation, every
@@ -139,7 +161,7 @@ const finalCode = {
  * @example
  * ```ts
  * const invoker = new ModelInvoker({ client, endpointName: 'my-ep', codec: getCodec('hf-inputs'),
- *   parallelism: 4, callTimeoutMs: 60_000, retry: defaultRetryPolicy });
+ *   parallelism: 4, callTimeoutMs: 70_000, retry: defaultRetryPolicy });
  * const { outcomes } = await invoker.invoke(batches, { signal, deadline: Date.now() + 30_000 });
  * ```
  */
@@ -274,7 +296,7 @@ export class ModelInvoker {
     const { client, endpointName, codec, callTimeoutMs } = this.#options;
     const body = codec.encode(items.map((item) => item.inputJson));
     const started = performance.now();
-    const timeout = AbortSignal.timeout(callTimeoutMs);
+    const timeout = (this.#options.callTimeout ?? AbortSignal.timeout)(callTimeoutMs);
     let result: CallResult;
     try {
       const callSignal = AbortSignal.any([signal, timeout]);
@@ -298,11 +320,12 @@ export class ModelInvoker {
       if (signal.aborted) {
         result = { ok: false, error: classifyModelError(error), aborted: true };
       } else if (timeout.aborted) {
-        // No answer in time: like a 5xx, a batch too large for the model is the usual cause.
-        const message = `no answer within ${callTimeoutMs} ms (MODEL_CALL_TIMEOUT_MS)`;
-        const timedOut = new ModelCallError('model-error', message, undefined, {
-          errorName: 'TimeoutError',
-        });
+        const timedOut = new ModelCallError(
+          timeoutKind(callTimeoutMs),
+          `no answer within ${callTimeoutMs} ms (MODEL_CALL_TIMEOUT_MS)`,
+          undefined,
+          { errorName: 'TimeoutError' },
+        );
         result = { ok: false, error: timedOut, aborted: false };
       } else {
         result = { ok: false, error: classifyModelError(error), aborted: false };

@@ -1,13 +1,15 @@
-import type { DeadLetter, DeadLetterPublisher } from '../../aws/deadLetterPublisher.js';
+import type { DeadLetterPublisher } from '../../aws/deadLetterPublisher.js';
 import type { RequestQueue } from '../../aws/requestQueue.js';
 import type { ResultBucket, ResultObject } from '../../aws/resultBucket.js';
 import type { ResultStore, WriteOutcome } from '../../aws/resultStore.js';
+import { deadLetterIdOf } from '../../contract/deadLetterId.js';
 import { ErrorCode } from '../../contract/errorCodes.js';
 import { itemSizeBytes } from '../../contract/itemSize.js';
 import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
 import type { ResultEncoding } from '../../contract/resultEncoding.js';
 import { type ResultRow, ResultStatus } from '../../contract/resultRow.js';
 import type { Settlement } from '../settle/settlement.js';
+import { type DeadLetterCandidate, type DeadLetterFate, deadLetterOnce } from './deadLetterOnce.js';
 import { placeOutput } from './outputPlacement.js';
 
 /** How SUCCEEDED outputs are stored: the pipeline's encoding, and where large ones go. */
@@ -21,7 +23,7 @@ export interface OutputSink {
 
 /** Where outcomes are made durable. */
 export interface OutcomeSinks {
-  readonly store: Pick<ResultStore, 'write'>;
+  readonly store: Pick<ResultStore, 'write' | 'getRows' | 'markDeadLettered'>;
   readonly outputs: OutputSink;
   readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>;
   readonly requestQueue: Pick<RequestQueue, 'changeVisibility' | 'requeue'>;
@@ -56,6 +58,11 @@ export interface PersistReport {
   readonly duplicates: number;
   /** Held back by a misconfigured endpoint on their last delivery, sent back to the queue. */
   readonly requeued: number;
+  /**
+   * DLQ messages sent for a row that a concurrent delivery's success replaced during the
+   * publish (the one window a re-check cannot close): the request SUCCEEDED.
+   */
+  readonly deadLetterRaces: number;
 }
 
 /** What {@link persistOutcomes} wrote, for the cost line of the metrics. */
@@ -124,6 +131,9 @@ function recordOf(settlement: Settlement, sinks: OutcomeSinks): Recorded {
         enqueuedAt,
         completedAt: now,
         expiresAt,
+        // Written with the FAILED row, in the same conditional write: the attempt's DLQ
+        // message is known before it is sent, by every later writer.
+        ...(verdict.kind === 'failed' ? { deadLetterId: deadLetterIdOf(id, messageId) } : {}),
       };
       return {
         settlement,
@@ -147,10 +157,12 @@ const write = (
  * Makes every settlement durable and says which records may be acknowledged. The order
  * is what keeps the invariant (one visible end state per request):
  *
- * 1. rows first (a FAILED or RETRYING row never overwrites a SUCCEEDED one);
- * 2. a DLQ message only for a request whose FAILED row was written, so an id whose row is
- *    SUCCEEDED never gets one (each failure's chain runs beside the other writes and the
- *    requeued copies);
+ * 1. rows first (a FAILED or RETRYING row never overwrites a SUCCEEDED one, nor the
+ *    FAILED row of its own attempt);
+ * 2. a DLQ message only for a request whose FAILED row is there, re-read right before the
+ *    publish, and at most once per request and attempt ({@link deadLetterOnce}): an id
+ *    whose row became SUCCEEDED gets none (each failure's chain runs beside the other
+ *    writes and the requeued copies);
  * 3. then the records left for redelivery are hidden for a backoff by receive count.
  *
  * A record is acknowledged only when its outcome is durable; everything else, including
@@ -204,25 +216,32 @@ export async function persistOutcomes(
     return outcomes;
   };
 
-  // FAILED rows and their DLQ messages form one chain (row, then message), run beside the
-  // other writes so a slow BatchWriteItem never holds a dead letter back.
-  const failures = async (): Promise<[Map<string, WriteOutcome>, Set<string>]> => {
+  // FAILED rows and their DLQ messages form one chain (row, re-check, message, mark), run
+  // beside the other writes so a slow BatchWriteItem never holds a dead letter back.
+  const deadLetterSinks = {
+    store: sinks.store,
+    deadLetters: sinks.deadLetters,
+    now: () => sinks.now,
+    signal,
+    onError,
+  };
+  const candidateOf = ({ record, id }: Settlement): DeadLetterCandidate => ({
+    requestId: id,
+    deadLetterId: deadLetterIdOf(id, record.messageId),
+    sourceMessageId: record.messageId,
+    body: record.body,
+  });
+  const failures = async (): Promise<
+    [Map<string, WriteOutcome>, Awaited<ReturnType<typeof deadLetterOnce>>]
+  > => {
     const written = await write(sinks.store, failedRows, writeOptions);
-    const letters: DeadLetter[] = [];
-    for (const { record, id, verdict } of settlements) {
-      if (verdict.kind === 'failed' && written.get(id) === 'written') {
-        letters.push({
-          body: record.body,
-          requestId: id,
-          sourceMessageId: record.messageId,
-          attempts: record.receiveCount,
-          error: verdict.error,
-        });
-      }
-    }
-    const unpublished =
-      letters.length > 0 ? await sinks.deadLetters.publish(letters, { signal }) : new Set<string>();
-    return [written, unpublished];
+    const candidates = settlements.flatMap((settlement) => {
+      const outcome = written.get(settlement.id);
+      return settlement.verdict.kind === 'failed' && (outcome === 'written' || outcome === 'kept')
+        ? [candidateOf(settlement)]
+        : [];
+    });
+    return [written, await deadLetterOnce(candidates, deadLetterSinks)];
   };
   const requeues = settlements.flatMap(({ record, id, verdict }) =>
     verdict.kind === 'requeue'
@@ -237,14 +256,31 @@ export async function persistOutcomes(
         ]
       : [],
   );
-  const [[writtenFailed, unpublished], writtenOther, writtenOffloaded, unrequeued] =
+  const [[writtenFailed, deadLettered], writtenOther, writtenOffloaded, unrequeued] =
     await Promise.all([
       failures(),
       write(sinks.store, otherRows, writeOptions),
       offloads(),
-      requeues.length > 0 ? sinks.requestQueue.requeue(requeues, { signal }) : new Set<string>(),
+      requeues.length > 0
+        ? sinks.requestQueue.requeue(requeues, {
+            signal,
+            onError: (error) => onError?.('request-queue', error),
+          })
+        : new Set<string>(),
     ]);
   const written = new Map([...writtenOther, ...writtenOffloaded, ...writtenFailed]);
+  // A RETRYING row kept by its condition met a success or this attempt's FAILED row (an
+  // earlier delivery failed it for good): that row's DLQ message is finished, not replaced.
+  const keptFailures = await deadLetterOnce(
+    settlements.flatMap((settlement) =>
+      (settlement.verdict.kind === 'retry' || settlement.verdict.kind === 'requeue') &&
+      written.get(settlement.id) === 'kept'
+        ? [candidateOf(settlement)]
+        : [],
+    ),
+    deadLetterSinks,
+  );
+  const fates = new Map<string, DeadLetterFate>([...deadLettered.fates, ...keptFailures.fates]);
 
   const report = {
     retry: new Set<string>(),
@@ -255,6 +291,7 @@ export async function persistOutcomes(
     retried: 0,
     duplicates: 0,
     requeued: 0,
+    deadLetterRaces: deadLettered.raced + keptFailures.raced,
     bytesWritten: objectBytes,
     offloaded: 0,
   };
@@ -281,23 +318,27 @@ export async function persistOutcomes(
         else again(record.messageId);
         break;
       case 'failed':
-        if (row === 'already-succeeded') report.duplicates++;
-        else if (row !== 'written' || unpublished.has(record.messageId)) again(record.messageId);
-        else {
-          report.failed++;
-          if (clientCodes.has(verdict.error.code)) report.clientFailures++;
-          else report.pipelineFailures++;
-        }
-        break;
       case 'retry':
-        if (row === 'already-succeeded') report.duplicates++;
-        else again(record.messageId);
+      case 'requeue': {
+        const fate = fates.get(id);
+        if (fate === undefined) {
+          // Not a dead-letter candidate: the row was written (or not) as a plain write.
+          if (row === 'already-succeeded' || row === 'kept') report.duplicates++;
+          else if (verdict.kind === 'requeue') {
+            // The copy carries the request on, whatever became of its RETRYING row.
+            if (unrequeued.has(record.messageId)) again(record.messageId);
+            else report.requeued++;
+          } else again(record.messageId);
+        } else if (fate.kind === 'published') {
+          report.failed++;
+          if (clientCodes.has(fate.error.code)) report.clientFailures++;
+          else report.pipelineFailures++;
+        } else if (fate.kind === 'succeeded' || fate.kind === 'already-published') {
+          // Settled before: a success, or this attempt's DLQ message sent by an earlier delivery.
+          report.duplicates++;
+        } else again(record.messageId);
         break;
-      case 'requeue':
-        if (row === 'already-succeeded') report.duplicates++;
-        else if (unrequeued.has(record.messageId)) again(record.messageId);
-        else report.requeued++;
-        break;
+      }
     }
   }
   for (const { record, verdict } of settlements) {

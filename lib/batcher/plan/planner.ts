@@ -24,8 +24,17 @@ export interface PlanLimits {
   readonly codec: Pick<Codec, 'overheadBytes' | 'separatorBytes'>;
 }
 
-/** What the planner reads of a request. */
-export type Plannable = Pick<InferenceRequest, 'inputBytes' | 'deadline'>;
+/**
+ * What the planner reads of a request: its size and deadline, and (when the handler knows
+ * them) how often it was delivered and when it first entered the queue, which decide the
+ * order calls go out in.
+ */
+export type Plannable = Pick<InferenceRequest, 'inputBytes' | 'deadline'> & {
+  /** SQS ApproximateReceiveCount of its record: 1 on the first delivery. @default 1 */
+  readonly receiveCount?: number;
+  /** When it first entered the queue, epoch ms (kept across requeues). */
+  readonly enqueuedAt?: number;
+};
 
 /** Model batches in the order to send them: every request planned is in exactly one. */
 export interface Plan<T extends Pick<InferenceRequest, 'inputBytes'>> {
@@ -33,8 +42,26 @@ export interface Plan<T extends Pick<InferenceRequest, 'inputBytes'>> {
 }
 
 const tokensOf = (request: Plannable) => estimateTokens(request.inputBytes);
-const earliest = (batch: readonly Plannable[]) =>
-  batch.reduce((due, r) => Math.min(due, r.deadline ?? Number.POSITIVE_INFINITY), Infinity);
+/** What puts one batch before another: its most delivered, soonest due and oldest request. */
+interface Urgency {
+  readonly deliveries: number;
+  readonly due: number;
+  readonly since: number;
+}
+
+const urgencyOf = (batch: readonly Plannable[]): Urgency =>
+  batch.reduce<Urgency>(
+    (u, r) => ({
+      deliveries: Math.max(u.deliveries, r.receiveCount ?? 1),
+      due: Math.min(u.due, r.deadline ?? Number.POSITIVE_INFINITY),
+      since: Math.min(u.since, r.enqueuedAt ?? Number.POSITIVE_INFINITY),
+    }),
+    { deliveries: 1, due: Number.POSITIVE_INFINITY, since: Number.POSITIVE_INFINITY },
+  );
+
+/** Most deliveries first, then earliest deadline, then oldest; ties keep the packing order. */
+const byUrgency = (a: Urgency, b: Urgency) =>
+  b.deliveries - a.deliveries || a.due - b.due || a.since - b.since;
 
 /**
  * Splits valid requests into model batches bounded by items, encoded bytes and padded
@@ -47,9 +74,14 @@ const earliest = (batch: readonly Plannable[]) =>
  * follows items x longest item, and a random mix of lengths wastes most of it on padding.
  * The sorted requests are then cut with as little padding as possible in no more calls
  * than filling each call to the brim would take ({@link cutSorted}).
- * Batches are then sent earliest deadline first (stable), so when the time budget cannot
- * cover every call, the request due soonest is always in the next call sent. Callers map
- * results back by request, never by position.
+ * Batches are then sent most urgent first (stable), so that when the time budget cannot
+ * cover every call, what it cuts is never the same requests delivery after delivery:
+ * 1. the batch holding the most delivered request first: a request already cut once (length
+ *    packing puts long requests last) goes out before requests seen for the first time, so
+ *    it cannot be cut on every delivery until RETRIES_EXHAUSTED;
+ * 2. among equals, earliest deadline first: the request due soonest is in the next call;
+ * 3. then the oldest first (a request requeued after a hold keeps its first enqueue time).
+ * Callers map results back by request, never by position.
  */
 export function planBatches<T extends Plannable>(
   requests: readonly T[],
@@ -79,11 +111,9 @@ export function planBatches<T extends Plannable>(
     );
   }
   if (packing === 'length' && ordered.length > 0) chunks = cutSorted(ordered, chunkLimits);
-  const batches = requests.some((r) => r.deadline !== undefined)
-    ? chunks
-        .map((batch, index) => ({ batch, index, due: earliest(batch) }))
-        .sort((a, b) => a.due - b.due || a.index - b.index)
-        .map(({ batch }) => batch)
-    : chunks;
+  const batches = chunks
+    .map((batch, index) => ({ batch, index, urgency: urgencyOf(batch) }))
+    .sort((a, b) => byUrgency(a.urgency, b.urgency) || a.index - b.index)
+    .map(({ batch }) => batch);
   return { batches };
 }

@@ -58,8 +58,12 @@ export interface ReadDelivery {
   /** Per record: the index of the record whose fate it shares (itself for most). */
   readonly primaryOf: readonly number[];
   /** The valid requests, one per id, each small enough for one model call. */
-  readonly requests: readonly InferenceRequest[];
+  readonly requests: readonly DeliveredRequest[];
 }
+
+/** A valid request with what its record says of its past: the planner sends the most delivered and oldest first. */
+export type DeliveredRequest = InferenceRequest &
+  Pick<DeliveredRecord, 'receiveCount' | 'enqueuedAt'>;
 
 /**
  * Stage 1 of the batcher: parses and validates every record, once. Input size is decided
@@ -91,6 +95,16 @@ export function readRecords(
     };
   });
   const primaryOf = primaryRecords(envelopes);
-  const requests = envelopes.flatMap((e, i) => (e.ok && primaryOf[i] === i ? [e.request] : []));
+  const requests = envelopes.flatMap((e, i): DeliveredRequest[] =>
+    e.ok && primaryOf[i] === i
+      ? [
+          {
+            ...e.request,
+            receiveCount: records[i]!.receiveCount,
+            enqueuedAt: records[i]!.enqueuedAt,
+          },
+        ]
+      : [],
+  );
   return { envelopes, primaryOf, requests };
 }

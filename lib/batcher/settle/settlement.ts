@@ -1,6 +1,7 @@
 import type { EnvelopeResult } from '../../contract/envelope.js';
 import { expiredError } from '../../contract/envelope.js';
 import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.js';
+import { HoldCause, heldErrorCode, holdExpiredErrorCode } from '../../contract/holdCause.js';
 import { noCapacityDelaySeconds } from '../../contract/noCapacityBackoff.js';
 import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
 import type { ItemOutcome } from '../invoke/modelInvoker.js';
@@ -19,15 +20,28 @@ export type Verdict =
     }
   /** Final failure: FAILED row + DLQ message, then acknowledged. */
   | { readonly kind: 'failed'; readonly error: ErrorInfo }
-  /** Try again later: RETRYING row, reported in batchItemFailures, hidden `delaySeconds`. */
-  | { readonly kind: 'retry'; readonly error: ErrorInfo; readonly delaySeconds: number }
   /**
-   * Try again later, but this is the queue's last delivery and the cause is the endpoint's
-   * configuration, not the request: RETRYING row, a copy sent back to the request queue
-   * (after `delaySeconds`), then acknowledged, so a misconfigured endpoint never drains
-   * the backlog into the DLQ.
+   * Try again later: RETRYING row, reported in batchItemFailures, hidden `delaySeconds`.
+   * `hold` names the endpoint cause when the request is held (see {@link HoldCause}).
    */
-  | { readonly kind: 'requeue'; readonly error: ErrorInfo; readonly delaySeconds: number }
+  | {
+      readonly kind: 'retry';
+      readonly error: ErrorInfo;
+      readonly delaySeconds: number;
+      readonly hold?: HoldCause;
+    }
+  /**
+   * Held on the queue's last delivery: the cause is the endpoint (`hold`), not the request,
+   * so the request is not failed: RETRYING row, a copy sent back to the request queue
+   * (after `delaySeconds`, keeping its first enqueue time), then acknowledged. Bounded by
+   * `MAX_HOLD_SECONDS` from the first enqueue time.
+   */
+  | {
+      readonly kind: 'requeue';
+      readonly error: ErrorInfo;
+      readonly delaySeconds: number;
+      readonly hold: HoldCause;
+    }
   /**
    * Another record decides this one's fate: its id already SUCCEEDED (`of` undefined), or
    * an earlier record of this delivery carries the same id (`of` is that record's index).
@@ -55,6 +69,8 @@ export interface SettleContext {
   readonly primaryOf: readonly number[];
   /** Current time, epoch ms: a request left waiting past its deadline ends EXPIRED. */
   readonly now: number;
+  /** `MAX_HOLD_SECONDS`: a request held longer than this since its first enqueue ends FAILED. */
+  readonly maxHoldSeconds: number;
 }
 
 /**
@@ -90,7 +106,33 @@ export function settle(
   if ((verdict.kind === 'retry' || verdict.kind === 'requeue') && deadline !== undefined) {
     if (deadline <= context.now) verdict = { kind: 'failed', error: expiredError(deadline) };
   }
+  // Holds are bounded: past MAX_HOLD_SECONDS since its first enqueue, a held request fails.
+  if ((verdict.kind === 'retry' || verdict.kind === 'requeue') && verdict.hold !== undefined) {
+    const heldSeconds = Math.floor((context.now - record.enqueuedAt) / 1_000);
+    if (heldSeconds >= context.maxHoldSeconds) {
+      verdict = {
+        kind: 'failed',
+        error: errorInfo(
+          holdExpiredErrorCode[verdict.hold],
+          `held for ${heldSeconds} s since it was first enqueued, past MAX_HOLD_SECONDS (${context.maxHoldSeconds} s), after ${record.receiveCount} deliveries of this copy: ${verdict.error.message}`,
+        ),
+      };
+    }
+  }
   return { record, id, deadline, verdict };
+}
+
+/** A verdict that keeps the request for an endpoint cause: a retry before the last delivery, a requeue on it. */
+function hold(
+  cause: HoldCause,
+  message: string,
+  last: boolean,
+  delaySeconds: number,
+): Verdict & { hold: HoldCause } {
+  const error = errorInfo(heldErrorCode[cause], message);
+  return last
+    ? { kind: 'requeue', error, delaySeconds, hold: cause }
+    : { kind: 'retry', error, delaySeconds, hold: cause };
 }
 
 function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: number): Verdict {
@@ -115,20 +157,21 @@ function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: 
       };
     case 'retry':
       switch (outcome.reason) {
-        case 'systemic': {
-          const error = errorInfo(ErrorCode.ENDPOINT_MISCONFIGURED, outcome.message);
-          return last
-            ? { kind: 'requeue', error, delaySeconds }
-            : { kind: 'retry', error, delaySeconds };
-        }
-        case 'no-capacity': {
-          // A hold, like a misconfiguration's, but expected: wait for an instance to start.
-          const error = errorInfo(ErrorCode.ENDPOINT_NO_CAPACITY, outcome.message);
-          const wait = noCapacityDelaySeconds(receiveCount);
-          return last
-            ? { kind: 'requeue', error, delaySeconds: wait }
-            : { kind: 'retry', error, delaySeconds: wait };
-        }
+        case 'systemic':
+          return hold(HoldCause.systemic, outcome.message, last, delaySeconds);
+        case 'unavailable':
+          // Throttling, 429 / 503, ModelNotReady: the endpoint is overloaded or scaling, which
+          // must never fail a request; it is held (requeued on the last delivery) instead.
+          return hold(HoldCause.busy, outcome.message, last, delaySeconds);
+        case 'no-capacity':
+          // An inference component scaled to zero: expected, held like the other causes but
+          // with a wait suited to an instance start (minutes), bounded by MAX_HOLD_SECONDS.
+          return hold(
+            HoldCause.noCapacity,
+            outcome.message,
+            last,
+            noCapacityDelaySeconds(receiveCount),
+          );
         case 'model-error':
           if (last) {
             return {
@@ -136,17 +179,6 @@ function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: 
               error: errorInfo(
                 ErrorCode.MODEL_ERROR,
                 `the model failed on this request alone on each of ${receiveCount} deliveries: ${outcome.message}`,
-              ),
-            };
-          }
-          break;
-        case 'unavailable':
-          if (last) {
-            return {
-              kind: 'failed',
-              error: errorInfo(
-                ErrorCode.RETRIES_EXHAUSTED,
-                `still failing after ${receiveCount} deliveries: ${outcome.message}`,
               ),
             };
           }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { AwsLimits } from '../../contract/awsLimits.js';
 import { parseBatch } from './batchFormats.js';
 import { type BuiltinModelName, builtinModels } from './builtinModels.js';
 import { Capacity, capacitySchema, noCapacityMessage } from './capacity.js';
@@ -30,6 +31,11 @@ export interface EndpointEmulatorOptions {
   readonly capacity?: { readonly atZero?: boolean; readonly startupMs?: number };
   /** Time source of the capacity switch; injectable for tests. @default Date.now */
   readonly now?: () => number;
+  /**
+   * How long a call may wait for the model before the emulator answers for it, as SageMaker
+   * does after 60 s: 424 ModelError with status 0. @default 60000
+   */
+  readonly modelResponseLimitMs?: number;
 }
 
 /** What the emulator served since the last reset. */
@@ -83,6 +89,13 @@ function sendError(
   response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
   response.end(JSON.stringify(body));
 }
+
+/**
+ * SageMaker's message when the container did not answer within its 60 s limit (as reported
+ * in https://github.com/aws/amazon-sagemaker-examples/issues/799: 424 ModelError, status 0).
+ */
+const containerTimeoutMessage =
+  'Your invocation timed out while waiting for a response from container primary. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.';
 
 /** Raised inside a call when the model (or the proxied container) rejects the batch. */
 class ModelRejection extends Error {
@@ -292,8 +305,18 @@ export class EndpointEmulator {
     }
     if (faults.hangAboveItems !== undefined && batch.items.length > faults.hangAboveItems) {
       stats.hung += 1;
-      // Never answered: the connection stays open until the caller gives up.
-      await new Promise((resolve) => response.once('close', resolve));
+      // The model never answers: SageMaker answers for it once its limit has passed, unless
+      // the caller gave up first.
+      const limitMs = this.#options.modelResponseLimitMs ?? AwsLimits.invokeEndpointModelResponseMs;
+      const stop = new AbortController();
+      const closed = new Promise((resolve) => response.once('close', resolve));
+      const timedOut = delay(limitMs, true, { signal: stop.signal }).catch(() => false);
+      const limitPassed = await Promise.race([closed.then(() => false), timedOut]);
+      stop.abort();
+      if (limitPassed && !response.writableEnded) {
+        stats.modelErrors += 1;
+        this.#modelError(response, 0, containerTimeoutMessage);
+      }
       return;
     }
     try {
@@ -306,9 +329,16 @@ export class EndpointEmulator {
       });
       response.end(answer);
     } catch (error) {
-      if (!(error instanceof ModelRejection)) throw error;
+      // Every failure inside the container (a rejection, an exception such as a stack
+      // overflow on a deeply nested input, a container that cannot be reached) reaches the
+      // caller the way SageMaker wraps it: a 424 ModelError, never SageMaker's own 500.
       stats.modelErrors += 1;
-      this.#modelError(response, error.originalStatus, error.originalMessage);
+      if (error instanceof ModelRejection) {
+        this.#modelError(response, error.originalStatus, error.originalMessage);
+      } else {
+        const e = error instanceof Error ? error : new Error(String(error));
+        this.#modelError(response, 500, `${e.name}: ${e.message}`.slice(0, 1_000));
+      }
     }
   }
 
@@ -368,8 +398,13 @@ export class EndpointEmulator {
     }
   }
 
+  /**
+   * A container failure as SageMaker reports it: 424 ModelError with the container's status
+   * and message, and the log stream to look at.
+   * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html#API_runtime_InvokeEndpoint_Errors
+   */
   #modelError(response: ServerResponse, originalStatus: number, originalMessage: string): void {
-    const serverSide = originalStatus === 429 || originalStatus >= 500;
+    const serverSide = originalStatus < 400 || originalStatus === 429 || originalStatus >= 500;
     sendError(response, 424, 'ModelError', {
       Message: `Received ${serverSide ? 'server' : 'client'} error (${originalStatus}) from primary with message "${originalMessage}".`,
       OriginalStatusCode: originalStatus,

@@ -10,6 +10,7 @@ const letter = (n: number, body = `{"input":${n}}`): DeadLetter => ({
   sourceMessageId: `msg-${n}`,
   attempts: 2,
   error: { code: 'INVALID_REQUEST', message: 'input is required' },
+  deadLetterId: `dl-${n}`,
 });
 
 const publisher = () =>
@@ -34,6 +35,7 @@ describe('DeadLetterPublisher', () => {
         'sagebatch.requestId': 'id-0',
         'sagebatch.attempts': '2',
         'sagebatch.sourceMessageId': 'msg-0',
+        'sagebatch.deadLetterId': 'dl-0',
       },
     });
     const entry = queue.mock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!;

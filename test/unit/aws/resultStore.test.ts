@@ -4,6 +4,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/li
 import { HttpResponse } from '@smithy/core/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultStore } from '../../../lib/aws/resultStore.js';
+import { deadLetterIdOf } from '../../../lib/contract/deadLetterId.js';
 import {
   decodeOutput,
   decodeOutputText,
@@ -68,7 +69,7 @@ describe('ResultStore', () => {
     expect([...succeeded]).toEqual(['live']);
     // Nor does it block a FAILED row: the request would otherwise end with no row at all.
     const outcomes = await at(5).write([row('old', 'FAILED'), row('live', 'FAILED')]);
-    expect(Object.fromEntries(outcomes)).toEqual({ old: 'written', live: 'already-succeeded' });
+    expect(Object.fromEntries(outcomes)).toEqual({ old: 'written', live: 'kept' });
     expect(table.rows.get('old')?.status).toBe('FAILED');
   });
 
@@ -139,8 +140,9 @@ describe('ResultStore', () => {
       row('retrying', 'FAILED'),
       row('new', 'RETRYING'),
     ]);
+    // `kept`: the caller reads the row to tell a success from its own attempt's FAILED row.
     expect(Object.fromEntries(outcomes)).toEqual({
-      done: 'already-succeeded',
+      done: 'kept',
       retrying: 'written',
       new: 'written',
     });
@@ -148,9 +150,39 @@ describe('ResultStore', () => {
     expect(table.rows.get('retrying')?.status).toBe('FAILED');
     expect(table.mock.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
       ConditionExpression:
-        'attribute_not_exists(#id) OR #status <> :succeeded OR #expiresAt <= :now',
+        'attribute_not_exists(#id) OR #expiresAt <= :now OR (#status <> :succeeded AND (attribute_not_exists(#deadLetterId) OR #deadLetterId <> :deadLetterId))',
       ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED', ':now': 0 },
     });
+  });
+
+  it('never overwrites the FAILED row of the same attempt, with a FAILED or a RETRYING row', async () => {
+    table = fakeTable();
+    const failed = { ...row('a', 'FAILED'), deadLetterId: deadLetterIdOf('a', 'm-a') };
+    table.rows.set('a', { ...failed, messageId: 'm-a', error: { code: 'MODEL_REJECTED' } });
+    const outcomes = await store().write([{ ...row('a', 'RETRYING'), messageId: 'm-a' }]);
+    expect(Object.fromEntries(outcomes)).toEqual({ a: 'kept' });
+    // Another attempt (a redriven copy: a new message id) replaces it.
+    const again = await store().write([
+      { ...row('a', 'FAILED'), messageId: 'm-b', deadLetterId: deadLetterIdOf('a', 'm-b') },
+    ]);
+    expect(Object.fromEntries(again)).toEqual({ a: 'written' });
+  });
+
+  it('records a confirmed DLQ message on its FAILED row only while the row is that attempt', async () => {
+    table = fakeTable();
+    const id = deadLetterIdOf('a', 'm-a');
+    table.rows.set('a', { ...row('a', 'FAILED'), deadLetterId: id });
+    table.rows.set('b', row('b', 'SUCCEEDED'));
+    const marks = await store().markDeadLettered(
+      [
+        { id: 'a', deadLetterId: id },
+        { id: 'b', deadLetterId: deadLetterIdOf('b', 'm-b') },
+      ],
+      42,
+    );
+    expect(Object.fromEntries(marks)).toEqual({ a: 'written', b: 'kept' });
+    expect(table.rows.get('a')?.deadLetteredAt).toBe(42);
+    expect(table.rows.get('b')?.deadLetteredAt).toBeUndefined();
   });
 
   it('writes SUCCEEDED rows with BatchWriteItem, 25 a call, over earlier RETRYING rows', async () => {

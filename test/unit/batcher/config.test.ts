@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/batcher/config.js';
+import { AwsLimits } from '../../../lib/contract/awsLimits.js';
 import { ConfigError } from '../../../lib/contract/errors.js';
-import { configVariables } from '../../../lib/contract/settings.js';
+import { configVariables, settingDefault } from '../../../lib/contract/settings.js';
 
 const required = {
   RESULTS_TABLE_NAME: 'results',
@@ -25,14 +26,28 @@ describe('loadConfig', () => {
       modelBatchPacking: 'length',
       maxInputBytes: 262_144,
       maxReceiveCount: 5,
+      maxHoldSeconds: 345_600,
       resultTtlSeconds: 604_800,
-      modelCallTimeoutMs: 60_000,
+      modelCallTimeoutMs: 70_000,
       resultEncoding: 'compressed',
       resultOffloadBytes: 65_536,
       timeReserveMs: 3_000,
       retryBaseMs: 100,
       retryMaxMs: 5_000,
     });
+  });
+
+  it("leaves the call timeout room above SageMaker's 60 s model limit (AWS advises a 70 s socket timeout)", () => {
+    // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+    expect(settingDefault('modelCallTimeoutMs')).toBeGreaterThanOrEqual(
+      AwsLimits.invokeEndpointModelResponseMs + 10_000,
+    );
+  });
+
+  it('refuses MAX_HOLD_SECONDS beyond the request queue retention (4 days) at cold start', () => {
+    expect(() => loadConfig({ ...required, MAX_HOLD_SECONDS: '345601' })).toThrow(
+      /MAX_HOLD_SECONDS.*retention period \(345600 s\)/,
+    );
   });
 
   it('reads every variable', () => {

@@ -8,15 +8,21 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readDeadLetters, redriveDeadLetters } from '../../../lib/client/deadLetterAdmin.js';
+import { settingDefault } from '../../../lib/contract/settings.js';
+import { checkBatchEntries, checkSendMessageBatch } from '../../helpers/awsRules/sqs.js';
 import { dlqUrl, offline, queueUrl } from '../../helpers/factories.js';
 
-/** A DLQ fake whose messages come back under new ids when redriven (they fail again). */
-function fakeDlq(count: number) {
+/**
+ * A DLQ fake whose messages come back under new ids when redriven (they fail again). Its
+ * batch calls refuse what SQS refuses (test/helpers/awsRules/sqs.ts).
+ */
+function fakeDlq(count: number, options: { padding?: number } = {}) {
   const mock = mockClient(SQSClient);
   let next = 0;
+  const pad = options.padding === undefined ? '' : `,"input":"${'x'.repeat(options.padding)}"`;
   let queue = Array.from({ length: count }, () => ({
     id: `m${next++}`,
-    body: `{"id":"r${next}"}`,
+    body: `{"id":"r${next}"${pad}}`,
   }));
   const hidden = new Set<string>();
   const redriven: string[] = [];
@@ -32,13 +38,17 @@ function fakeDlq(count: number) {
         Body: m.body,
         ReceiptHandle: m.id,
         MessageAttributes: {
-          'sagebatch.requestId': { DataType: 'String', StringValue: m.body.slice(7, -2) },
+          'sagebatch.requestId': {
+            DataType: 'String',
+            StringValue: (JSON.parse(m.body) as { id: string }).id,
+          },
           'sagebatch.attempts': { DataType: 'Number', StringValue: '2' },
         },
       })),
     };
   });
   mock.on(SendMessageBatchCommand).callsFake((input) => {
+    checkSendMessageBatch(input.Entries ?? []);
     for (const entry of input.Entries ?? []) {
       redriven.push(entry.MessageBody ?? '');
       queue.push({ id: `m${next++}`, body: entry.MessageBody ?? '' }); // fails again, back in the DLQ
@@ -52,6 +62,7 @@ function fakeDlq(count: number) {
     };
   });
   mock.on(DeleteMessageBatchCommand).callsFake((input) => {
+    checkBatchEntries(input.Entries ?? []);
     const gone = new Set(
       (input.Entries ?? []).map((e: { ReceiptHandle?: string }) => e.ReceiptHandle),
     );
@@ -81,6 +92,13 @@ describe('dead letters', () => {
     expect(moved).toBe(23);
     expect(new Set(dlq.redriven).size).toBe(23);
     expect(dlq.redriven[0]).toBe('{"id":"r1"}');
+  });
+
+  it('redrives five messages of the largest accepted input: never more than 1 MiB in one SendMessageBatch', async () => {
+    dlq = fakeDlq(5, { padding: settingDefault('maxInputBytes') - 2 });
+    const moved = await redriveDeadLetters(new SQSClient(offline), dlqUrl, queueUrl);
+    expect(moved).toBe(5);
+    expect(new Set(dlq.redriven).size).toBe(5);
   });
 
   it('moves at most --max messages', async () => {

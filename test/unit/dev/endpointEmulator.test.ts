@@ -116,6 +116,59 @@ describe('EndpointEmulator', () => {
     expect(outcomes[0]!.map((o) => o.status)).toEqual(['ok', 'retry', 'ok', 'ok']);
   });
 
+  it('answers a model exception (stack overflow on a 50,000-deep input) as SageMaker does: 424 ModelError with status 500, never InternalFailure', async () => {
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    const error = await client
+      .send(
+        new InvokeEndpointCommand({
+          EndpointName: 'local',
+          Body: `{"instances":["ok",${deep}]}`,
+          ContentType: 'application/json',
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error).toMatchObject({
+      OriginalStatusCode: 500,
+      OriginalMessage: expect.stringContaining('RangeError'),
+      LogStreamArn: expect.stringContaining('/aws/sagemaker/Endpoints/'),
+      $metadata: { httpStatusCode: 424 },
+    });
+    expect(classifyModelError(error).kind).toBe('model-error');
+  });
+
+  it("answers for a container slower than SageMaker's limit as SageMaker does: 424 ModelError with status 0", async () => {
+    const strict = new EndpointEmulator({
+      port: 0,
+      modelResponseLimitMs: 50,
+      faults: { hangAboveItems: 1 },
+    });
+    const strictClient = new SageMakerRuntimeClient({
+      ...offline,
+      endpoint: await strict.start(),
+      maxAttempts: 1,
+    });
+    try {
+      const error = await strictClient
+        .send(
+          new InvokeEndpointCommand({
+            EndpointName: 'local',
+            Body: '{"instances":[1,2]}',
+            ContentType: 'application/json',
+          }),
+        )
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'ModelError',
+        OriginalStatusCode: 0,
+        $metadata: { httpStatusCode: 424 },
+      });
+      expect(classifyModelError(error).kind).toBe('model-error');
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('refuses an unknown endpoint name like SageMaker: 400 ValidationError "not found", classified systemic', async () => {
     emulator.setFaults({ endpointNames: ['right-name'] });
     const error = await client
@@ -264,6 +317,34 @@ describe('EndpointEmulator proxy mode', () => {
     );
     expect(JSON.parse(Buffer.from(response.Body).toString('utf8'))).toEqual([2, 4]);
     expect(proxy.stats()).toMatchObject({ calls: 1, items: 2 });
+  });
+
+  it('answers for a container that cannot be reached as SageMaker does: 424 ModelError, never InternalFailure', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const orphan = new EndpointEmulator({ port: 0, proxyUrl: deadUrl });
+    const orphanClient = new SageMakerRuntimeClient({
+      ...offline,
+      endpoint: await orphan.start(),
+      maxAttempts: 1,
+    });
+    try {
+      const error = await orphanClient
+        .send(
+          new InvokeEndpointCommand({
+            EndpointName: 'x',
+            Body: '{"inputs":["a"]}',
+            ContentType: 'application/json',
+          }),
+        )
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'ModelError', $metadata: { httpStatusCode: 424 } });
+      expect((error as ModelError).OriginalStatusCode).toBeGreaterThanOrEqual(500);
+    } finally {
+      await orphan.stop();
+    }
   });
 
   it("turns the container's 4xx into a ModelError with its status", async () => {

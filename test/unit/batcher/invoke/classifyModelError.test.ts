@@ -8,6 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { classifyModelError } from '../../../../lib/batcher/invoke/classifyModelError.js';
 import { DecodeError } from '../../../../lib/contract/errors.js';
+import * as sagemakerRuntime from '../../../helpers/awsRules/sagemakerRuntime.js';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
@@ -62,6 +63,25 @@ describe('classifyModelError', () => {
       'model-error',
     ],
     ['ModelError without status', new ModelError({ message: 'x', ...meta(424) }), 'model-error'],
+    [
+      'ModelError 503 (a container whose queue is full)',
+      new ModelError({ message: 'x', OriginalStatusCode: 503, ...meta(424) }),
+      'unavailable',
+    ],
+    [
+      "ModelError 0 (SageMaker's own 60 s timeout)",
+      sagemakerRuntime.modelTimedOut(),
+      'model-error',
+    ],
+    ['SageMaker throttling', sagemakerRuntime.throttling(), 'unavailable'],
+    ['ModelNotReadyException (rule shape)', sagemakerRuntime.modelNotReady(), 'unavailable'],
+    ['ServiceUnavailable (rule shape)', sagemakerRuntime.serviceUnavailable(), 'unavailable'],
+    ['InternalFailure (rule shape)', sagemakerRuntime.internalFailure(), 'unavailable'],
+    [
+      'an oversized body (rule shape)',
+      sagemakerRuntime.checkBody('x'.repeat(6_291_457)),
+      'systemic',
+    ],
     [
       'ModelNotReadyException',
       new ModelNotReadyException({ message: 'x', ...meta(429) }),

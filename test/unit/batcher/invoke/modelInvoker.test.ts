@@ -160,6 +160,91 @@ describe('ModelInvoker', () => {
     );
   });
 
+  it('treats a container that answers 503 (queue full) as busy: backoff retries, never split, never a model error', async () => {
+    model = fakeModel({ containerStatus: () => 503 });
+    const clock = virtualClock();
+    const busy = new ModelInvoker({
+      client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
+      endpointName: 'ep',
+      codec: getCodec('json-instances'),
+      parallelism: 4,
+      callTimeoutMs: 5_000,
+      retry: { retries: 5, baseMs: 100, maxMs: 1_000 },
+      clock,
+    });
+    const { outcomes, calls } = await busy.invoke([items(8)], {
+      signal: new AbortController().signal,
+      deadline: clock.now() + 3_000,
+    });
+    expect(calls.length).toBeGreaterThan(2);
+    expect(calls.every((c) => c.items === 8 && c.result === 'unavailable')).toBe(true);
+    expect(outcomes[0]).toEqual(
+      items(8).map(() => ({
+        status: 'retry',
+        reason: 'unavailable',
+        message: expect.stringContaining('model status 503'),
+      })),
+    );
+  });
+
+  it('serves a batch once a 503 or 429 container recovers, at its full size', async () => {
+    model = fakeModel({ containerStatus: (n) => (n === 1 ? 503 : n === 2 ? 429 : undefined) });
+    const { outcomes, calls } = await invoker().invoke([items(6)], budget());
+    expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
+    expect(calls.map((c) => [c.result, c.items])).toEqual([
+      ['unavailable', 6],
+      ['unavailable', 6],
+      ['ok', 6],
+    ]);
+  });
+
+  it('treats throttling as busy: retried at the same size', async () => {
+    model = fakeModel({ throttledCalls: (n) => n <= 2 });
+    const { outcomes, calls } = await invoker().invoke([items(5)], budget());
+    expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
+    expect(calls.map((c) => c.items)).toEqual([5, 5, 5]);
+  });
+
+  it('splits a batch SageMaker answers with its own 60 s timeout (ModelError 0) until the halves fit', async () => {
+    model = fakeModel({ overTime: (instances) => instances.length > 4 });
+    const { outcomes, calls } = await invoker().invoke([items(16)], budget());
+    expect(outcomes[0]!.every((o) => o.status === 'ok')).toBe(true);
+    expect(calls.filter((c) => c.result === 'ok').map((c) => c.items)).toEqual([4, 4, 4, 4]);
+  });
+
+  it("treats silence past SageMaker's 60 s limit (client timeout above it) as unavailable: never split", async () => {
+    model = fakeModel({ hang: () => true });
+    const clock = virtualClock();
+    const silent = new ModelInvoker({
+      client: new SageMakerRuntimeClient({ ...offline, maxAttempts: 1 }),
+      endpointName: 'ep',
+      codec: getCodec('json-instances'),
+      parallelism: 4,
+      callTimeoutMs: 70_000,
+      retry: { retries: 5, baseMs: 100, maxMs: 1_000 },
+      clock,
+      // The 70 s timer fires at once: this test needs its effect, not its wait.
+      callTimeout: () => AbortSignal.timeout(1),
+    });
+    const { outcomes, calls } = await silent.invoke([items(8)], {
+      signal: new AbortController().signal,
+      deadline: clock.now() + 2_000,
+    });
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.every((c) => c.items === 8 && c.result === 'unavailable')).toBe(true);
+    expect(calls[0]!.errorName).toBe('TimeoutError');
+    expect(outcomes[0]!.every((o) => o.status === 'retry' && o.reason === 'unavailable')).toBe(
+      true,
+    );
+  });
+
+  it('refuses (through the fake) a body over 6,291,456 bytes: the planner must never send one', async () => {
+    model = fakeModel();
+    const big = [{ inputJson: JSON.stringify('x'.repeat(6_291_456)) }];
+    const { calls } = await invoker().invoke([big], budget());
+    expect(calls.map((c) => [c.result, c.errorName])).toEqual([['systemic', 'ValidationError']]);
+  });
+
   it('opens the circuit on a systemic error: no split, no further call, every item waits', async () => {
     model = fakeModel({
       refuse: () =>

@@ -22,6 +22,7 @@ describe('persistOutcomes', () => {
     const calls: string[] = [];
     const rows: { id: string; status: string }[] = [];
     const durable = new Set<string>();
+    const latest = new Map<string, { id: string; status: string }>();
     const letters: { requestId: string; sourceMessageId: string }[] = [];
     const requeued: { messageId: string; requestId: string; delaySeconds: number }[] = [];
     const hidden: { messageId: string; delaySeconds: number }[] = [];
@@ -38,8 +39,18 @@ describe('persistOutcomes', () => {
             rows.push(...r);
             for (const row of r)
               if ((writes[row.id] ?? 'written') === 'written') durable.add(row.id);
+            for (const row of r) if (durable.has(row.id)) latest.set(row.id, row);
             return new Map(r.map((row) => [row.id, writes[row.id] ?? 'written'] as const));
           },
+          // The re-check before a DLQ publish reads back what was written.
+          getRows: async (ids: Iterable<string>) => ({
+            rows: new Map(
+              [...ids].flatMap((id) => (latest.has(id) ? [[id, latest.get(id)!] as const] : [])),
+            ) as never,
+            unread: [],
+          }),
+          markDeadLettered: async (marks: readonly { id: string }[]) =>
+            new Map(marks.map((m) => [m.id, 'written' as const])),
         },
         deadLetters: {
           publish: async (l: readonly { requestId: string; sourceMessageId: string }[]) => {
@@ -167,6 +178,7 @@ describe('persistOutcomes', () => {
     const requeue = {
       kind: 'requeue' as const,
       error: { code: 'ENDPOINT_MISCONFIGURED' as const, message: 'x' },
+      hold: 'systemic' as const,
       delaySeconds: 20,
     };
     const sink = sinks({}, [], { unrequeued: ['m2'] });

@@ -14,10 +14,12 @@ const held: ItemOutcome = {
   reason: 'no-capacity',
   message: 'ValidationError: Inference Component has no capacity to process this request.',
 };
+const maxHoldSeconds = 3_600;
 const context = (now = 1_000) => ({
   succeeded: new Set<string>(),
   outcomes: new Map([['a', held]]),
   maxReceiveCount: 3,
+  maxHoldSeconds,
   primaryOf: [0],
   now,
 });
@@ -30,6 +32,7 @@ describe('settle: a hold for no capacity', () => {
       kind: 'retry',
       error: { code: 'ENDPOINT_NO_CAPACITY', message: held.message },
       delaySeconds: noCapacityDelaySeconds(1),
+      hold: 'no-capacity',
     });
     expect(noCapacityDelaySeconds(1)).toBeGreaterThanOrEqual(60);
   });
@@ -39,7 +42,23 @@ describe('settle: a hold for no capacity', () => {
       kind: 'requeue',
       error: { code: 'ENDPOINT_NO_CAPACITY', message: held.message },
       delaySeconds: noCapacityDelaySeconds(3),
+      hold: 'no-capacity',
     });
+  });
+
+  it('is bounded: past MAX_HOLD_SECONDS since the first enqueue it ends FAILED, ENDPOINT_NO_CAPACITY', () => {
+    // deliveredRecord's first enqueue is at 1 ms.
+    const past = 1 + maxHoldSeconds * 1_000;
+    for (const receiveCount of [1, 3]) {
+      expect(verdictAt(receiveCount, valid(), past)).toEqual({
+        kind: 'failed',
+        error: {
+          code: 'ENDPOINT_NO_CAPACITY',
+          message: expect.stringContaining(`past MAX_HOLD_SECONDS (${maxHoldSeconds} s)`),
+        },
+      });
+    }
+    expect(verdictAt(1, valid(), past - 1_000).kind).toBe('retry');
   });
 
   it('still enforces the deadline: a hold past it ends EXPIRED', () => {

@@ -29,6 +29,7 @@ const context = (outcome?: ItemOutcome, succeeded: string[] = [], now = 1_000) =
   maxReceiveCount: 3,
   primaryOf: [0],
   now,
+  maxHoldSeconds: 3_600,
 });
 const delay = (count: number) => redeliveryDelaySeconds(count);
 
@@ -70,7 +71,7 @@ describe('settle: the error-routing table', () => {
       { kind: 'failed', error: { code: 'EXPIRED', message: expect.stringContaining('deadline') } },
     ],
     [
-      'unavailable before the last delivery -> retry MODEL_UNAVAILABLE after a backoff',
+      'unavailable before the last delivery -> retry MODEL_UNAVAILABLE after a backoff, held busy',
       valid(),
       context(unavailable),
       2,
@@ -78,19 +79,65 @@ describe('settle: the error-routing table', () => {
         kind: 'retry',
         error: { code: 'MODEL_UNAVAILABLE', message: 'ServiceUnavailable: busy' },
         delaySeconds: delay(2),
+        hold: 'busy',
       },
     ],
     [
-      'unavailable on the last delivery -> failed RETRIES_EXHAUSTED',
+      'unavailable on the last delivery -> requeue (held busy), never FAILED',
       valid(),
       context(unavailable),
       3,
       {
+        kind: 'requeue',
+        error: { code: 'MODEL_UNAVAILABLE', message: 'ServiceUnavailable: busy' },
+        delaySeconds: delay(3),
+        hold: 'busy',
+      },
+    ],
+    [
+      'unavailable, held past MAX_HOLD_SECONDS -> failed RETRIES_EXHAUSTED',
+      valid(),
+      context(unavailable, [], 1 + 3_600_000),
+      2,
+      {
         kind: 'failed',
         error: {
           code: 'RETRIES_EXHAUSTED',
-          message: 'still failing after 3 deliveries: ServiceUnavailable: busy',
+          message: expect.stringMatching(
+            /^held for 3600 s .*past MAX_HOLD_SECONDS \(3600 s\).*busy$/,
+          ),
         },
+      },
+    ],
+    [
+      'systemic, held past MAX_HOLD_SECONDS on the last delivery -> failed ENDPOINT_MISCONFIGURED, not requeued',
+      valid(),
+      context(systemic, [], 1 + 3_600_000),
+      3,
+      {
+        kind: 'failed',
+        error: {
+          code: 'ENDPOINT_MISCONFIGURED',
+          message: expect.stringContaining('past MAX_HOLD_SECONDS (3600 s)'),
+        },
+      },
+    ],
+    [
+      'systemic, held just under MAX_HOLD_SECONDS -> still requeued',
+      valid(),
+      context(systemic, [], 3_599_000),
+      3,
+      expect.objectContaining({ kind: 'requeue', hold: 'systemic' }),
+    ],
+    [
+      'a poison pill is never held, however old',
+      valid(),
+      context(poison, [], 1 + 3_600_000),
+      1,
+      {
+        kind: 'retry',
+        error: expect.objectContaining({ code: 'MODEL_UNAVAILABLE' }),
+        delaySeconds: delay(1),
       },
     ],
     [
@@ -123,6 +170,7 @@ describe('settle: the error-routing table', () => {
         kind: 'retry',
         error: { code: 'ENDPOINT_MISCONFIGURED', message: systemic.message },
         delaySeconds: delay(1),
+        hold: 'systemic',
       },
     ],
     [
@@ -134,6 +182,7 @@ describe('settle: the error-routing table', () => {
         kind: 'requeue',
         error: { code: 'ENDPOINT_MISCONFIGURED', message: systemic.message },
         delaySeconds: delay(3),
+        hold: 'systemic',
       },
     ],
     [

@@ -117,22 +117,19 @@ describe('batcher handler', () => {
     expect(dlq.messages).toEqual([]);
   });
 
-  it('turns unavailable-endpoint failures on the last delivery into RETRIES_EXHAUSTED, acknowledged', async () => {
+  it('holds unavailable-endpoint failures on the last delivery: requeued RETRYING, never FAILED, acknowledged', async () => {
     setup({ model: { unavailableCalls: () => true } });
     const last = sqsRecord({ id: 'last', input: 1 }, { receiveCount: 5 });
     const earlier = sqsRecord({ id: 'earlier', input: 2 }, { receiveCount: 4 });
     const response = await buildHandler()(sqsEvent([last, earlier]), lambdaContext(1_050));
     expect(failedIds(response)).toEqual([earlier.messageId]);
     expect(table.rows.get('last')).toMatchObject({
-      status: 'FAILED',
+      status: 'RETRYING',
       attempts: 5,
-      error: { code: 'RETRIES_EXHAUSTED' },
+      error: { code: 'MODEL_UNAVAILABLE' },
     });
-    expect(dlq.messages).toHaveLength(1);
-    expect(dlq.messages[0]!.attributes).toMatchObject({
-      'sagebatch.errorCode': 'RETRIES_EXHAUSTED',
-      'sagebatch.attempts': '5',
-    });
+    expect(dlq.requeued.map((m) => m.attributes['sagebatch.requestId'])).toEqual(['last']);
+    expect(dlq.messages).toEqual([]);
   });
 
   it('isolates one poison item among 100 with at most 2*ceil(log2 100)+1 extra calls', async () => {

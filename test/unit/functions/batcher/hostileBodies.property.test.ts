@@ -42,8 +42,11 @@ const hostile: fc.Arbitrary<HostileBody> = fc.oneof(
   fc
     .constantFrom('1e400', '-1e-400', '123456789012345678901234567890', '0.1000000000000000000001')
     .map((n) => wrap(`[${n}]`)),
-  // Not an object, not JSON, empty, huge unknown key, bad id, duplicate keys.
-  fc.constantFrom('[]', 'null', '"text"', '1e400', '', '{', '\u0000').map(invalid),
+  // Not an object, not JSON, blank, huge unknown key, bad id, duplicate keys. No empty body
+  // and no U+0000: SQS refuses both at send (a body is 1 character or more, of #x9 | #xA |
+  // #xD | #x20-#xD7FF | ...), so no delivery holds one, and the SQS fake refuses them as a
+  // DLQ body too. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+  fc.constantFrom('[]', 'null', '"text"', '1e400', ' ', '{').map(invalid),
   fc.integer({ min: 1, max: 500_000 }).map((n) => invalid(`{"input":1,"${'k'.repeat(n)}":1}`)),
   fc.constantFrom(invalid('{"id":12,"input":1}'), invalid(`{"id":"${'i'.repeat(300)}","input":1}`)),
   fc.constant<HostileBody>({ body: '{"input":1,"input":[2, 3]}', input: '[2,3]' }),
