@@ -20,9 +20,11 @@ import {
   settingDefault,
 } from '../lib/contract/settings.js';
 import {
+  checkMaxHoldForScaleToZero,
   checkOldestRequestAgeThreshold,
   defaultOldestRequestAgeThreshold,
   heldRequestAgeThreshold,
+  scaleToZeroWakeSeconds,
   unfinalizedThreshold,
 } from './alarmThresholds.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
@@ -318,6 +320,14 @@ export class BatchingPipeline extends Construct {
     problems.push(...settings.problems);
     const scaling = props.model?.scaling;
     problems.push(...validateEndpointScaling(props.model, batchSize));
+    const scalesToZero = scaling?.minInstances === 0;
+    if (scalesToZero) {
+      problems.push(
+        ...checkMaxHoldForScaleToZero(
+          settings.values.maxHoldSeconds ?? settingDefault('maxHoldSeconds'),
+        ),
+      );
+    }
     if (props.model && props.inferenceComponentName !== undefined) {
       problems.push(
         'inferenceComponentName is for an existing endpoint: a created endpoint that scales to zero names its own component',
@@ -584,6 +594,8 @@ export class BatchingPipeline extends Construct {
         timeout,
         maxReceiveCount,
         values.maxHoldSeconds!,
+        // No-capacity holds count in HeldRequestAge: an ordinary wake-up must not page.
+        scalesToZero ? scaleToZeroWakeSeconds : 0,
       ),
       // Local mode: the emulators' CloudFormation rejects metric-math alarms.
       modelErrorRatePercent: props.localSageMakerRuntimeUrl

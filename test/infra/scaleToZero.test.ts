@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { scaleToZeroWakeSeconds } from '../../infra/alarmThresholds.js';
 import type { BatchingPipelineProps } from '../../infra/BatchingPipeline.js';
 import { inferenceComponentNameOf } from '../../infra/inferenceComponentHosting.js';
 import { model, synth } from './synth.js';
@@ -194,6 +195,32 @@ describe('scale to zero validation at synth', () => {
         model: { ...model, instanceCount: 2, scaling: { minInstances: 0, maxInstances: 2 } },
       }),
     ).toThrow('instanceCount does not apply to scale to zero');
+  });
+
+  it('rejects a MAX_HOLD_SECONDS too short for a wake-up from zero', () => {
+    // No-capacity holds end FAILED past MAX_HOLD_SECONDS: shorter than a wake-up, every
+    // request after idle would fail.
+    expect(build({ minInstances: 0, maxInstances: 1 }, { maxHoldSeconds: 600 })).toThrow(
+      /maxHoldSeconds \(600 s\) is too short for scale to zero/,
+    );
+    expect(build({ minInstances: 0, maxInstances: 1 }, { maxHoldSeconds: 2_400 })).not.toThrow();
+    // Always-on endpoints keep the 60 s minimum.
+    expect(build({ minInstances: 1, maxInstances: 2 }, { maxHoldSeconds: 600 })).not.toThrow();
+  });
+
+  it('alarms on HeldRequestAge (which counts no-capacity holds) only past an ordinary wake-up', () => {
+    const heldAgeThreshold = (scaling: object) => {
+      const alarms = resourcesOf(build(scaling)().template, 'AWS::CloudWatch::Alarm');
+      return alarms.find((a) => a.Properties.MetricName === 'HeldRequestAge')!.Properties
+        .Threshold as number;
+    };
+    // The first requests after idle wait about 10 minutes: the alarm must not page for it.
+    expect(heldAgeThreshold({ minInstances: 0, maxInstances: 1 })).toBe(scaleToZeroWakeSeconds);
+    expect(scaleToZeroWakeSeconds).toBeGreaterThanOrEqual(1_200);
+    // Always on: one full round of deliveries, as before.
+    expect(heldAgeThreshold({ minInstances: 1, maxInstances: 2 })).toBeLessThan(
+      scaleToZeroWakeSeconds,
+    );
   });
 
   it('rejects inferenceComponentName in created mode', () => {
