@@ -118,10 +118,11 @@ export const batcherSettings = {
   maxReceiveCount: { env: 'MAX_RECEIVE_COUNT', schema: int(2, 1_000), default: 5, prop: true },
   /**
    * Longest a request is held (kept RETRYING, never FAILED) because of the endpoint: a
-   * misconfigured endpoint (ENDPOINT_MISCONFIGURED) or a busy one (throttling, 429 / 503,
-   * ModelNotReady), counted from the request's first enqueue time, in seconds. Past it the
-   * request ends FAILED + DLQ with its cause's code. At most the request queue's retention
-   * period (4 days). @default 4 days
+   * misconfigured endpoint (ENDPOINT_MISCONFIGURED), a busy one (throttling, 429 / 503,
+   * ModelNotReady) or one without capacity (ENDPOINT_NO_CAPACITY, scaled to zero), counted
+   * from the request's first enqueue time, in seconds. Past it the request ends FAILED + DLQ
+   * with its cause's code. At most the request queue's retention period (4 days); with scale
+   * to zero at least 2,400 s (checked at synth). @default 4 days
    */
   maxHoldSeconds: {
     env: 'MAX_HOLD_SECONDS',

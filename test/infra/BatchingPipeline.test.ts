@@ -1152,6 +1152,7 @@ describe('BatchingPipeline concurrency', () => {
     const { template } = synth({
       endpointName: 'ep',
       maxConcurrency: 20,
+      endpointMaxConcurrentCalls: 80,
       reservedConcurrency: 25,
       finalizerMaxConcurrency: 3,
       finalizerReservedConcurrency: 3,
