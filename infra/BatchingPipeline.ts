@@ -20,9 +20,11 @@ import {
   settingDefault,
 } from '../lib/contract/settings.js';
 import {
+  checkMaxHoldForScaleToZero,
   checkOldestRequestAgeThreshold,
   defaultOldestRequestAgeThreshold,
   heldRequestAgeThreshold,
+  scaleToZeroWakeSeconds,
   unfinalizedThreshold,
 } from './alarmThresholds.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
@@ -30,12 +32,14 @@ import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
 import { type PipelineAlarms, PipelineOperations } from './PipelineOperations.js';
 import { ResultsBucket } from './ResultsBucket.js';
+import { ScaleToZeroAutoscaling } from './ScaleToZeroAutoscaling.js';
 import { acknowledgeTracingWildcard } from './tracingAcknowledgement.js';
 import {
   finalizerTimeout,
   intakeVisibilityTimeout,
   UnprocessedFinalizer,
 } from './UnprocessedFinalizer.js';
+import { validateEndpointScaling } from './validateEndpointScaling.js';
 import {
   checkCallFitsTimeout,
   checkEndpointConcurrency,
@@ -258,6 +262,8 @@ export class BatchingPipeline extends Construct {
   readonly modelEndpoint?: ModelEndpoint;
   /** Backlog-driven scaling of the created endpoint, when `model.scaling` was given. */
   readonly endpointAutoscaling?: EndpointAutoscaling;
+  /** Scaling of the created endpoint's model copies down to zero, when `model.scaling.minInstances` is 0. */
+  readonly scaleToZero?: ScaleToZeroAutoscaling;
   /** The `service` dimension of this pipeline's metrics, unique in the app, and its tag value. */
   readonly serviceName: string;
 
@@ -313,16 +319,19 @@ export class BatchingPipeline extends Construct {
     const settings = checkFunctionSettings(props, literalEndpointName, resultTtl);
     problems.push(...settings.problems);
     const scaling = props.model?.scaling;
-    if (scaling) {
-      const { minInstances, maxInstances } = scaling;
-      if (!Number.isInteger(minInstances) || minInstances < 1 || maxInstances < minInstances) {
-        problems.push(
-          `model.scaling needs integers 1 <= minInstances <= maxInstances (got ${minInstances}..${maxInstances})`,
-        );
-      }
-      if ((scaling.backlogPerInstance ?? batchSize) < 1) {
-        problems.push('model.scaling.backlogPerInstance must be at least 1');
-      }
+    problems.push(...validateEndpointScaling(props.model, batchSize));
+    const scalesToZero = scaling?.minInstances === 0;
+    if (scalesToZero) {
+      problems.push(
+        ...checkMaxHoldForScaleToZero(
+          settings.values.maxHoldSeconds ?? settingDefault('maxHoldSeconds'),
+        ),
+      );
+    }
+    if (props.model && props.inferenceComponentName !== undefined) {
+      problems.push(
+        'inferenceComponentName is for an existing endpoint: a created endpoint that scales to zero names its own component',
+      );
     }
     problems.push(
       ...checkCallFitsTimeout(
@@ -414,10 +423,12 @@ export class BatchingPipeline extends Construct {
     // CloudFormation creates (or replaces) the endpoint before it updates the function.
     let endpointName: string;
     let endpointArn: string;
+    let componentArn: string | undefined;
     if (props.model) {
       this.modelEndpoint = new ModelEndpoint(this, 'Endpoint', props.model);
       endpointName = this.modelEndpoint.endpoint.attrEndpointName;
       endpointArn = this.modelEndpoint.endpoint.ref;
+      componentArn = this.modelEndpoint.inferenceComponent?.attrInferenceComponentArn;
     } else {
       endpointName = props.endpointName!;
       endpointArn = stack.formatArn({
@@ -446,7 +457,11 @@ export class BatchingPipeline extends Construct {
       }),
     );
     role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [endpointArn] }),
+      new iam.PolicyStatement({
+        actions: ['sagemaker:InvokeEndpoint'],
+        // Scale to zero: the call names the endpoint and its inference component.
+        resources: componentArn ? [endpointArn, componentArn] : [endpointArn],
+      }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
@@ -484,6 +499,11 @@ export class BatchingPipeline extends Construct {
       [batcherSettings.dlqUrl.env]: functionQueueUrl(this.dlq, props.localAwsProxyUrl),
       [batcherSettings.requestQueueUrl.env]: functionQueueUrl(this.queue, props.localAwsProxyUrl),
       [batcherSettings.endpointName.env]: endpointName,
+      ...(this.modelEndpoint?.inferenceComponentName
+        ? {
+            [batcherSettings.inferenceComponentName.env]: this.modelEndpoint.inferenceComponentName,
+          }
+        : {}),
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
       ...(props.localSageMakerRuntimeUrl
@@ -541,7 +561,14 @@ export class BatchingPipeline extends Construct {
         : undefined,
     }).function;
 
-    if (scaling && this.modelEndpoint) {
+    if (scaling && this.modelEndpoint?.inferenceComponent) {
+      this.scaleToZero = new ScaleToZeroAutoscaling(this, 'ScaleToZero', {
+        endpoint: this.modelEndpoint,
+        queue: this.queue,
+        scaling,
+        backlogPerInstance: scaling.backlogPerInstance ?? batchSize,
+      });
+    } else if (scaling && this.modelEndpoint) {
       this.endpointAutoscaling = new EndpointAutoscaling(this, 'Autoscaling', {
         endpoint: this.modelEndpoint,
         queue: this.queue,
@@ -567,6 +594,8 @@ export class BatchingPipeline extends Construct {
         timeout,
         maxReceiveCount,
         values.maxHoldSeconds!,
+        // No-capacity holds count in HeldRequestAge: an ordinary wake-up must not page.
+        scalesToZero ? scaleToZeroWakeSeconds : 0,
       ),
       // Local mode: the emulators' CloudFormation rejects metric-math alarms.
       modelErrorRatePercent: props.localSageMakerRuntimeUrl

@@ -12,6 +12,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import {
+  hostOnInferenceComponent,
+  type InferenceComponentSizing,
+} from './inferenceComponentHosting.js';
 import { hasLocalInstanceStorage } from './instanceStorage.js';
 
 /** Default instance type of a created endpoint: one NVIDIA A10G GPU, local NVMe storage. */
@@ -29,7 +33,11 @@ export interface ModelEndpointVpc {
 
 /** Backlog-driven Application Auto Scaling of a created endpoint's instance count. */
 export interface EndpointScaling {
-  /** Fewest instances (at least 1: a real-time variant without inference components cannot run on 0). */
+  /**
+   * Fewest instances. 0 (scale to zero) hosts the model as an inference component on an
+   * endpoint with managed instance scaling down to 0: see `idleBeforeScaleToZero`. Otherwise
+   * at least 1 (a real-time variant without inference components cannot run on 0).
+   */
   readonly minInstances: number;
   /** Most instances. */
   readonly maxInstances: number;
@@ -41,6 +49,14 @@ export interface EndpointScaling {
   readonly backlogPerInstance?: number;
   /** Wait after a scaling activity before the next one. @default 5 minutes */
   readonly cooldown?: Duration;
+  /**
+   * Scale to zero only (`minInstances: 0`): how long the request backlog must stay empty
+   * before the model's copies go to zero (SageMaker then stops the idle instances).
+   * @default 15 minutes
+   */
+  readonly idleBeforeScaleToZero?: Duration;
+  /** Scale to zero only: how much of an instance one copy of the model takes. */
+  readonly copySizing?: InferenceComponentSizing;
 }
 
 /** A model to serve on a new real-time endpoint. */
@@ -111,6 +127,10 @@ export class ModelEndpoint extends Construct {
   /** Encrypts the endpoint's ML storage volume; undefined for instance types with local NVMe storage. */
   readonly key?: kms.IKey;
   readonly endpoint: sagemaker.CfnEndpoint;
+  /** Scale to zero (`scaling.minInstances: 0`): the inference component hosting the model. */
+  readonly inferenceComponent?: sagemaker.CfnInferenceComponent;
+  /** Scale to zero: the component's name, which every InvokeEndpoint call must give. */
+  readonly inferenceComponentName?: string;
   /** The production variant's name (for its CloudWatch metrics and scaling). */
   readonly variantName = 'AllTraffic';
   /** The instances' security groups, when in a VPC. */
@@ -205,30 +225,46 @@ export class ModelEndpoint extends Construct {
     model.addResourceDependency(
       role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource,
     );
-    const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
-      kmsKeyId: this.key?.keyArn,
-      productionVariants: [
-        {
-          modelName: model.attrModelName,
-          variantName: this.variantName,
-          initialInstanceCount: props.instanceCount ?? props.scaling?.minInstances ?? 1,
-          instanceType,
-          initialVariantWeight: 1,
-        },
-      ],
-    });
-    // A stack update that changes the config calls UpdateEndpoint, which by default applies
-    // the new config's InitialInstanceCount (minInstances): mid-backlog, an autoscaled
-    // endpoint would drop to its minimum. With scaling, the running variant's count (and
-    // weight) is kept and Application Auto Scaling stays in charge of it; without scaling,
-    // the count the user sets is the one to apply.
-    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-endpoint.html
-    // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
-    this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
-      endpointName: props.endpointName,
-      endpointConfigName: config.attrEndpointConfigName,
-      ...(props.scaling ? { retainAllVariantProperties: true } : {}),
-    });
+    if (props.scaling?.minInstances === 0) {
+      const hosted = hostOnInferenceComponent(this, {
+        endpointName: props.endpointName,
+        variantName: this.variantName,
+        instanceType,
+        maxInstances: props.scaling.maxInstances,
+        modelName: model.attrModelName,
+        executionRole: role,
+        kmsKeyId: this.key?.keyArn,
+        sizing: props.scaling.copySizing,
+      });
+      this.endpoint = hosted.endpoint;
+      this.inferenceComponent = hosted.component;
+      this.inferenceComponentName = hosted.componentName;
+    } else {
+      const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
+        kmsKeyId: this.key?.keyArn,
+        productionVariants: [
+          {
+            modelName: model.attrModelName,
+            variantName: this.variantName,
+            initialInstanceCount: props.instanceCount ?? props.scaling?.minInstances ?? 1,
+            instanceType,
+            initialVariantWeight: 1,
+          },
+        ],
+      });
+      // A stack update that changes the config calls UpdateEndpoint, which by default applies
+      // the new config's InitialInstanceCount (minInstances): mid-backlog, an autoscaled
+      // endpoint would drop to its minimum. With scaling, the running variant's count (and
+      // weight) is kept and Application Auto Scaling stays in charge of it; without scaling,
+      // the count the user sets is the one to apply.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-endpoint.html
+      // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+      this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+        endpointName: props.endpointName,
+        endpointConfigName: config.attrEndpointConfigName,
+        ...(props.scaling ? { retainAllVariantProperties: true } : {}),
+      });
+    }
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

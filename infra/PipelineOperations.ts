@@ -188,7 +188,7 @@ export class PipelineOperations extends Construct {
         'HeldRequestAge',
         custom(MetricName.heldRequestAge, 'Maximum'),
         props.heldRequestAgeThreshold.toSeconds(),
-        `Requests have been held (endpoint misconfigured or busy) for more than ${props.heldRequestAgeThreshold.toSeconds()} s since they were first enqueued; past MAX_HOLD_SECONDS they fail (ENDPOINT_MISCONFIGURED / RETRIES_EXHAUSTED). Check SystemicErrors and the endpoint's capacity.`,
+        `Requests have been held (endpoint misconfigured, busy, or without capacity) for more than ${props.heldRequestAgeThreshold.toSeconds()} s since they were first enqueued; past MAX_HOLD_SECONDS they fail (ENDPOINT_MISCONFIGURED / RETRIES_EXHAUSTED / ENDPOINT_NO_CAPACITY). Check SystemicErrors, NoCapacityHolds and the endpoint's capacity.`,
         cloudwatch.TreatMissingData.IGNORE,
       ),
       handlerErrors: alarm(
@@ -321,10 +321,14 @@ export class PipelineOperations extends Construct {
           right: [custom(MetricName.systemicErrors, 'Sum', 'systemic (circuit open)')],
         }),
         new cloudwatch.GraphWidget({
-          title: 'Held requests: oldest age (s) and handler errors',
+          title: 'Held requests: oldest age (s), no-capacity holds and handler errors',
           left: [custom(MetricName.heldRequestAge, 'Maximum', 'oldest held request (s)')],
           leftAnnotations: [{ value: props.heldRequestAgeThreshold.toSeconds(), label: 'alarm' }],
-          right: [custom(MetricName.handlerErrors, 'Sum', 'handler errors (safety net)')],
+          right: [
+            custom(MetricName.handlerErrors, 'Sum', 'handler errors (safety net)'),
+            // Scale to zero: requests waiting for a copy of the model (0 when always on).
+            custom(MetricName.noCapacityHolds, 'Sum', 'held for no capacity'),
+          ],
         }),
       ],
       // The cost line: what one request costs in endpoint time and in bytes written

@@ -105,18 +105,45 @@ export function unfinalizedThreshold(intake: IntakeTiming): Duration {
 }
 
 /**
+ * How long a pipeline that scales to zero may hold its first requests after idle before
+ * that is a problem: twice the README's first-request latency after idle (about 10 minutes:
+ * the scale-out alarm and Auto Scaling's reaction, an instance start AWS calls "several
+ * minutes", one 2-minute no-capacity backoff;
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html).
+ * Every wake-up holds requests that long, so HeldRequestAge, which counts no-capacity
+ * holds, must not alarm below it, and MAX_HOLD_SECONDS must leave room for it.
+ */
+export const scaleToZeroWakeSeconds = 1_200;
+
+/**
  * HeldRequestAge threshold: requests held longer than one full round of deliveries (every
  * delivery the queue allows with its backoff: what the queue would give a request before
- * failing it, were it not held), or half of MAX_HOLD_SECONDS if that comes first, so the
- * alarm fires well before held requests start to fail.
+ * failing it, were it not held), at least `floorSeconds` (a scale-to-zero pipeline's
+ * {@link scaleToZeroWakeSeconds}: an ordinary wake-up must not page), or half of
+ * MAX_HOLD_SECONDS if that comes first, so the alarm fires well before held requests start
+ * to fail.
  */
 export function heldRequestAgeThreshold(
   batchingWindow: Duration,
   timeout: Duration,
   maxReceiveCount: number,
   maxHoldSeconds: number,
+  floorSeconds = 0,
 ): Duration {
   const perDelivery = batchingWindow.toSeconds() + timeout.toSeconds();
   const round = maxReceiveCount * perDelivery + totalRedeliveryDelaySeconds(maxReceiveCount);
-  return Duration.seconds(Math.min(round, Math.floor(maxHoldSeconds / 2)));
+  return Duration.seconds(Math.min(Math.max(round, floorSeconds), Math.floor(maxHoldSeconds / 2)));
+}
+
+/**
+ * Problems with MAX_HOLD_SECONDS for a pipeline that scales to zero (empty when none): held
+ * requests must outlive a wake-up with room for the HeldRequestAge alarm to fire first, so
+ * at least twice {@link scaleToZeroWakeSeconds}.
+ */
+export function checkMaxHoldForScaleToZero(maxHoldSeconds: number): string[] {
+  const least = 2 * scaleToZeroWakeSeconds;
+  if (maxHoldSeconds >= least) return [];
+  return [
+    `maxHoldSeconds (${maxHoldSeconds} s) is too short for scale to zero (minInstances 0): requests are held while an instance starts after idle (about ${scaleToZeroWakeSeconds / 2} s, alarmed past ${scaleToZeroWakeSeconds} s), so keep it at least ${least} s or every request after an idle period could fail ENDPOINT_NO_CAPACITY`,
+  ];
 }

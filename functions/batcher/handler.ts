@@ -12,6 +12,7 @@ import { planBatches } from '../../lib/batcher/plan/planner.js';
 import { deliveredRecord, readRecords } from '../../lib/batcher/records/readRecords.js';
 import { reportAllFailedOnError } from '../../lib/batcher/reportAllFailedOnError.js';
 import { oldestHeldAgeSeconds } from '../../lib/batcher/settle/heldAge.js';
+import { countNoCapacityHolds } from '../../lib/batcher/settle/noCapacityHolds.js';
 import { outcomesById, settle } from '../../lib/batcher/settle/settlement.js';
 import { createTelemetry, recordInvocationMetrics } from '../../lib/batcher/telemetry.js';
 import {
@@ -108,7 +109,7 @@ export function createHandler(
 
     // 4. Invoke the endpoint: bounded parallel, retried in budget, poison items split out,
     //    no further call once the endpoint refuses calls for its configuration.
-    const { outcomes, calls, systemic } = await invoker.invoke(plan.batches, budget);
+    const { outcomes, calls, systemic, noCapacity } = await invoker.invoke(plan.batches, budget);
     const byId = outcomesById(plan, outcomes);
 
     // 5. Settle each record and make its outcome durable: rows, then DLQ messages.
@@ -141,10 +142,23 @@ export function createHandler(
       onError: (source, e) => errors.note(source, 'write', e),
     });
 
+    const held = countNoCapacityHolds(settlements);
     recordInvocationMetrics(metrics, records.length, calls, {
       ...report,
+      noCapacityHolds: held,
       heldAgeSeconds: oldestHeldAgeSeconds(settlements, settledAt),
     });
+    if (noCapacity) {
+      logger.warn(
+        'The endpoint has no capacity (scaled to zero): no more calls in this invocation, requests held until it scales out',
+        {
+          endpointName: config.endpointName,
+          inferenceComponentName: config.inferenceComponentName,
+          held,
+          error: { name: noCapacity.errorName, status: noCapacity.status },
+        },
+      );
+    }
     for (const call of calls) {
       if (call.result !== 'ok' && call.result !== 'aborted') {
         errors.noteSummary({

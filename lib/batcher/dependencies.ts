@@ -46,6 +46,7 @@ export function createModelInvoker(
     retry,
     client,
     endpointName: config.endpointName,
+    inferenceComponentName: config.inferenceComponentName,
     codec: getCodec(config.codec),
     parallelism: config.modelParallelism,
     callTimeoutMs: config.modelCallTimeoutMs,

@@ -48,6 +48,8 @@ export function createTelemetry(env: Readonly<Record<string, string | undefined>
  */
 export type InvocationReport = PersistReport &
   Partial<WriteVolume> & {
+    /** Requests held because the endpoint had no capacity (scaled to zero). */
+    readonly noCapacityHolds?: number;
     /** Age of the oldest request held, seconds since its first enqueue (0 or absent: none). */
     readonly heldAgeSeconds?: number;
   };
@@ -77,6 +79,7 @@ export function recordInvocationMetrics(
     rejected: 0,
     'bad-response': 0,
     systemic: 0,
+    'no-capacity': 0,
   };
   let sent = 0;
   let endpointMs = 0;
@@ -93,7 +96,12 @@ export function recordInvocationMetrics(
     metrics.addMetric(MetricName.payloadBytes, MetricUnit.Bytes, call.bytes);
   }
   metrics.addMetric(MetricName.modelInvocations, MetricUnit.Count, sent);
-  metrics.addMetric(MetricName.modelErrors, MetricUnit.Count, sent - countOk(calls));
+  // A no-capacity answer is the endpoint at zero, not the model failing: not a model error.
+  metrics.addMetric(
+    MetricName.modelErrors,
+    MetricUnit.Count,
+    sent - countOk(calls) - errors['no-capacity'],
+  );
   // Only what the model answered: throttling and an overloaded or misconfigured endpoint
   // have their own metrics and must not page as "the model answers with errors".
   metrics.addMetric(
@@ -124,6 +132,7 @@ export function recordInvocationMetrics(
     perRequest(report.bytesWritten ?? 0),
   );
   metrics.addMetric(MetricName.offloadedOutputs, MetricUnit.Count, report.offloaded ?? 0);
+  metrics.addMetric(MetricName.noCapacityHolds, MetricUnit.Count, report.noCapacityHolds ?? 0);
 }
 
 const countOk = (calls: readonly ModelCallReport[]) =>

@@ -38,6 +38,13 @@ export const ErrorCode = {
    * MAX_HOLD_SECONDS since it was first enqueued; the message says how long.
    */
   ENDPOINT_MISCONFIGURED: 'ENDPOINT_MISCONFIGURED',
+  /**
+   * On a RETRYING row: the endpoint has no copy of the model (scaled to zero); the request is
+   * held while capacity comes up, redelivered after minutes. On a FAILED row (and a DLQ
+   * message): no capacity came up within MAX_HOLD_SECONDS since it was first enqueued; the
+   * message says how long.
+   */
+  ENDPOINT_NO_CAPACITY: 'ENDPOINT_NO_CAPACITY',
 } as const;
 
 /** One of {@link ErrorCode}'s values. */

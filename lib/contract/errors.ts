@@ -40,8 +40,17 @@ export class DecodeError extends SagebatchError {
  * - `systemic`: SageMaker refused the call itself (ValidationError such as "endpoint not
  *   found", access denied, bad credentials): no request can succeed until the configuration
  *   is fixed, so stop calling for this invocation and leave every request queued.
+ * - `no-capacity`: the endpoint's inference component has no copy (scaled to zero, or one is
+ *   still starting): a hold, not a failure; stop calling for this invocation and redeliver
+ *   after an instance start's time.
  */
-export type FailureKind = 'unavailable' | 'model-error' | 'rejected' | 'bad-response' | 'systemic';
+export type FailureKind =
+  | 'unavailable'
+  | 'model-error'
+  | 'rejected'
+  | 'bad-response'
+  | 'systemic'
+  | 'no-capacity';
 
 /** A model call failed; `kind` says whether to retry, split or stop. */
 export class ModelCallError extends SagebatchError {

@@ -7,10 +7,13 @@ import { ErrorCode } from './errorCodes.js';
  * - `systemic`: the endpoint refuses calls for its configuration (missing, access denied).
  * - `busy`: the endpoint is overloaded or scaling (throttling, 429 / 503, ModelNotReady):
  *   an overloaded endpoint must never fail requests.
+ * - `noCapacity`: the model is an inference component with no copy (scaled to zero); the
+ *   scale-out from the backlog brings one up in minutes. Expected, so never systemic.
  */
 export const HoldCause = {
   systemic: 'systemic',
   busy: 'busy',
+  noCapacity: 'no-capacity',
 } as const;
 
 /** One of {@link HoldCause}'s values. */
@@ -20,6 +23,7 @@ export type HoldCause = (typeof HoldCause)[keyof typeof HoldCause];
 export const heldErrorCode: { readonly [C in HoldCause]: ErrorCode } = {
   systemic: ErrorCode.ENDPOINT_MISCONFIGURED,
   busy: ErrorCode.MODEL_UNAVAILABLE,
+  'no-capacity': ErrorCode.ENDPOINT_NO_CAPACITY,
 };
 
 /**
@@ -29,4 +33,6 @@ export const heldErrorCode: { readonly [C in HoldCause]: ErrorCode } = {
 export const holdExpiredErrorCode: { readonly [C in HoldCause]: ErrorCode } = {
   systemic: ErrorCode.ENDPOINT_MISCONFIGURED,
   busy: ErrorCode.RETRIES_EXHAUSTED,
+  // "No capacity came up within MAX_HOLD_SECONDS": the cause's own code says it exactly.
+  'no-capacity': ErrorCode.ENDPOINT_NO_CAPACITY,
 };

@@ -64,6 +64,11 @@ export const MetricName = {
   bytesWrittenPerRequest: 'BytesWrittenPerRequest',
   /** Outputs stored in the results bucket instead of their row. */
   offloadedOutputs: 'OffloadedOutputs',
+  /**
+   * Requests held because the endpoint had no capacity (scaled to zero): RETRYING or
+   * requeued; FAILED (ENDPOINT_NO_CAPACITY) only once held past MAX_HOLD_SECONDS.
+   */
+  noCapacityHolds: 'NoCapacityHolds',
 } as const;
 
 /** One of {@link MetricName}'s values. */
@@ -79,4 +84,5 @@ export const ModelErrorMetric: { readonly [K in FailureKind]: string } = {
   rejected: 'ModelRejections',
   'bad-response': 'ModelBadResponses',
   systemic: MetricName.systemicErrors,
+  'no-capacity': 'NoCapacityInvocations',
 };

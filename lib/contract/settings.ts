@@ -57,6 +57,16 @@ export const batcherSettings = {
   requestQueueUrl: { env: 'REQUEST_QUEUE_URL', schema: z.url() },
   /** Name of the SageMaker endpoint to invoke. */
   endpointName: { env: 'ENDPOINT_NAME', schema: endpointNameSchema },
+  /**
+   * The inference component to invoke on the endpoint (`InferenceComponentName` of
+   * InvokeEndpoint), for an endpoint that hosts its model as inference components: a
+   * created endpoint that scales to zero sets it itself. Unset: the endpoint's model.
+   */
+  inferenceComponentName: {
+    env: 'INFERENCE_COMPONENT_NAME',
+    schema: endpointNameSchema.optional(),
+    prop: true,
+  },
   /** Wire format of a batched model call. @default 'json-instances' */
   codec: { env: 'CODEC', schema: z.enum(codecNames), default: 'json-instances', prop: true },
   /** Most items in one InvokeEndpoint call (1-10000). @default 64 */
@@ -108,10 +118,11 @@ export const batcherSettings = {
   maxReceiveCount: { env: 'MAX_RECEIVE_COUNT', schema: int(2, 1_000), default: 5, prop: true },
   /**
    * Longest a request is held (kept RETRYING, never FAILED) because of the endpoint: a
-   * misconfigured endpoint (ENDPOINT_MISCONFIGURED) or a busy one (throttling, 429 / 503,
-   * ModelNotReady), counted from the request's first enqueue time, in seconds. Past it the
-   * request ends FAILED + DLQ with its cause's code. At most the request queue's retention
-   * period (4 days). @default 4 days
+   * misconfigured endpoint (ENDPOINT_MISCONFIGURED), a busy one (throttling, 429 / 503,
+   * ModelNotReady) or one without capacity (ENDPOINT_NO_CAPACITY, scaled to zero), counted
+   * from the request's first enqueue time, in seconds. Past it the request ends FAILED + DLQ
+   * with its cause's code. At most the request queue's retention period (4 days); with scale
+   * to zero at least 2,400 s (checked at synth). @default 4 days
    */
   maxHoldSeconds: {
     env: 'MAX_HOLD_SECONDS',

@@ -126,6 +126,38 @@ function synthPipelines(pipelines: Record<string, BatchingPipelineProps>): Templ
   return app.synth().getStackByName('Metrics').template as Template;
 }
 
+describe('metrics contract: scale to zero', () => {
+  it('emits NoCapacityHolds and a per-kind NoCapacityInvocations, and never counts them as model errors', () => {
+    const { metrics } = createTelemetry({});
+    const calls: ModelCallReport[] = [
+      { items: 8, bytes: 800, latencyMs: 5, result: 'no-capacity' },
+    ];
+    const report: PersistReport = {
+      retry: new Set(['m1']),
+      succeeded: 0,
+      failed: 0,
+      clientFailures: 0,
+      pipelineFailures: 0,
+      retried: 8,
+      duplicates: 0,
+      requeued: 0,
+      deadLetterRaces: 0,
+    };
+    recordInvocationMetrics(metrics, 8, calls, {
+      ...report,
+      noCapacityHolds: 8,
+      heldAgeSeconds: 90,
+    });
+    const emf = metrics.serializeMetrics() as unknown as Record<string, unknown>;
+    expect(emf.NoCapacityHolds).toBe(8);
+    expect(emf.NoCapacityInvocations).toBe(1);
+    expect(emf.ModelErrors).toBe(0);
+    expect(emf.ModelAnswerErrors).toBe(0);
+    expect(emf.HeldRequestAge).toBe(90);
+    expect(emf.SystemicErrors).toBe(0);
+  });
+});
+
 describe('metrics contract between the construct and the batcher', () => {
   it.each([
     ['an existing endpoint', { endpointName: 'sentiment' }],

@@ -66,6 +66,14 @@ export const variants: [string, BatchingPipelineProps, Omit<SagebatchStackProps,
   ],
   ['a created endpoint in a VPC', { model: { ...cpuModel, vpc: { vpc: existingVpc } } }],
   ['endpoint autoscaling', { model: { ...model, scaling: { minInstances: 1, maxInstances: 4 } } }],
+  [
+    'scale to zero (inference component)',
+    { model: { ...model, scaling: { minInstances: 0, maxInstances: 2 } } },
+  ],
+  [
+    'scale to zero on an EBS instance type',
+    { model: { ...cpuModel, scaling: { minInstances: 0, maxInstances: 3 } } },
+  ],
   ['an alarm e-mail', { endpointName: 'sentiment' }, { alarms: { email: 'ops@example.com' } }],
   ['local mode', { endpointName: 'local', localSageMakerRuntimeUrl: 'http://127.0.0.1:8080' }],
 ];

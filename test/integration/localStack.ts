@@ -44,7 +44,11 @@ export interface LocalStack {
 export async function startLocalStack(
   stackName: string,
   context: Readonly<Record<string, string>> = itContext,
-  options: { readonly model?: BuiltinModelName } = {},
+  options: {
+    readonly model?: BuiltinModelName;
+    /** The endpoint emulator's capacity switch (scale to zero). */
+    readonly capacity?: { readonly atZero?: boolean; readonly startupMs?: number };
+  } = {},
 ): Promise<LocalStack> {
   const emulator = execFileSync('bash', ['scripts/aws-emulator.sh', 'start'], {
     encoding: 'utf8',
@@ -54,6 +58,7 @@ export async function startLocalStack(
     port: 0,
     host: hosts.bind,
     ...(options.model ? { model: options.model } : {}),
+    ...(options.capacity ? { capacity: options.capacity } : {}),
   });
   const url = new URL(await endpoint.start());
   url.hostname = hosts.host;

@@ -29,6 +29,16 @@ const systemicNames = new Set([
 ]);
 
 /**
+ * SageMaker's answer for an inference component with no copy: a `ValidationError` (400)
+ * "Inference Component has no capacity to process this request. ApplicationAutoScaling may
+ * be in-progress ..." (AWS Machine Learning Blog, "Unlock cost savings with the new scale
+ * down to zero feature in SageMaker Inference", 2024-12-03,
+ * https://aws.amazon.com/blogs/machine-learning/unlock-cost-savings-with-the-new-scale-down-to-zero-feature-in-sagemaker-inference/).
+ * The error name is shared with real misconfigurations, so the message tells them apart.
+ */
+const noCapacityMessage = /inference component has no capacity/i;
+
+/**
  * Statuses a container answers when it is busy, not when the input is bad: 429 (too many
  * requests) and 503 (TorchServe and most model servers answer it when their queue is
  * full). SageMaker wraps them as a 424 ModelError with this `OriginalStatusCode`
@@ -66,6 +76,9 @@ export function classifyModelError(error: unknown): ModelCallError {
     typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const text = `${name}: ${typeof e.message === 'string' ? e.message : String(error)}`;
   const options = { cause: error, errorName: name };
+  if (name === 'ValidationError' && noCapacityMessage.test(text)) {
+    return new ModelCallError('no-capacity', text, status, options);
+  }
   if (systemicNames.has(name) || status === 401 || status === 403) {
     return new ModelCallError('systemic', text, status, options);
   }

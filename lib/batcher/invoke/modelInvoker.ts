@@ -25,9 +25,11 @@ export interface ModelItem {
  * - `model-error`: the model failed on this item alone with a server error (a poison pill,
  *   or an endpoint failing everything): final on the queue's last delivery;
  * - `systemic`: the circuit breaker opened (endpoint missing, access denied): the item was
- *   not sent, and must wait in the queue until the configuration is fixed.
+ *   not sent, and must wait in the queue until the configuration is fixed;
+ * - `no-capacity`: the endpoint has no copy of the model (scaled to zero): held until the
+ *   scale-out from zero brings one up.
  */
-export type RetryReason = 'unavailable' | 'model-error' | 'systemic';
+export type RetryReason = 'unavailable' | 'model-error' | 'systemic' | 'no-capacity';
 
 /** The fate of one item after all model calls for it. */
 export type ItemOutcome =
@@ -66,6 +68,8 @@ export interface ModelCallReport {
 export interface ModelInvokerOptions {
   readonly client: Pick<SageMakerRuntimeClient, 'send'>;
   readonly endpointName: string;
+  /** The inference component to call on the endpoint (scale to zero); unset: the endpoint's model. */
+  readonly inferenceComponentName?: string | undefined;
   readonly codec: Codec;
   /** Most calls in flight at once. */
   readonly parallelism: number;
@@ -94,6 +98,8 @@ export interface InvokeResult {
   readonly calls: ModelCallReport[];
   /** The error that opened the circuit breaker, if one did. */
   readonly systemic: ModelCallError | undefined;
+  /** The no-capacity answer that stopped the calls (scaled to zero), if one did. */
+  readonly noCapacity?: ModelCallError | undefined;
 }
 
 /** Time limits of one {@link ModelInvoker.invoke} run. */
@@ -114,6 +120,8 @@ interface Run {
   readonly calls: ModelCallReport[];
   /** Set by the first systemic error: the circuit breaker is open, nothing more is sent. */
   systemic: ModelCallError | undefined;
+  /** Set by the first no-capacity answer: the endpoint is at zero, nothing more is sent. */
+  noCapacity?: ModelCallError | undefined;
 }
 
 /**
@@ -175,7 +183,7 @@ export class ModelInvoker {
   ): Promise<InvokeResult> {
     const run: Run = { budget, calls: [], systemic: undefined };
     const outcomes = await Promise.all(batches.map((batch) => this.#runBatch(batch, run, 0, 0)));
-    return { outcomes, calls: run.calls, systemic: run.systemic };
+    return { outcomes, calls: run.calls, systemic: run.systemic, noCapacity: run.noCapacity };
   }
 
   async #runBatch(
@@ -217,6 +225,8 @@ export class ModelInvoker {
     switch (kind) {
       case 'systemic':
         return retry('systemic', run.systemic?.message ?? message);
+      case 'no-capacity':
+        return retry('no-capacity', run.noCapacity?.message ?? message);
       case 'unavailable':
         return (await this.#backoff(attempt, run))
           ? this.#runBatch(items, run, attempt + 1, modelErrors, message)
@@ -253,7 +263,8 @@ export class ModelInvoker {
   async #backoff(attempt: number, run: Run): Promise<boolean> {
     const wait = retryDelay(this.#options.retry, attempt);
     const { signal, deadline } = run.budget;
-    if (signal.aborted || run.systemic || this.#clock.now() + wait >= deadline) return false;
+    if (signal.aborted || run.systemic || run.noCapacity || this.#clock.now() + wait >= deadline)
+      return false;
     try {
       await this.#clock.sleep(wait, signal);
       return true;
@@ -265,6 +276,7 @@ export class ModelInvoker {
   /** One attempt, unless the circuit is open or the budget is spent by the time a slot frees up. */
   async #attempt(items: readonly ModelItem[], run: Run): Promise<CallResult> {
     if (run.systemic) return { ok: false, error: run.systemic, aborted: false };
+    if (run.noCapacity) return { ok: false, error: run.noCapacity, aborted: false };
     const { signal, deadline } = run.budget;
     if (signal.aborted || this.#clock.now() >= deadline) {
       const error = new ModelCallError('unavailable', 'out of time before the call could start');
@@ -272,6 +284,7 @@ export class ModelInvoker {
     }
     const result = await this.#call(items, signal, run.calls);
     if (!result.ok && result.error.kind === 'systemic') run.systemic ??= result.error;
+    if (!result.ok && result.error.kind === 'no-capacity') run.noCapacity ??= result.error;
     return result;
   }
 
@@ -289,6 +302,9 @@ export class ModelInvoker {
       const callSignal = AbortSignal.any([signal, timeout]);
       const command = new InvokeEndpointCommand({
         EndpointName: endpointName,
+        ...(this.#options.inferenceComponentName
+          ? { InferenceComponentName: this.#options.inferenceComponentName }
+          : {}),
         Body: body,
         ContentType: codec.contentType,
         Accept: codec.accept,

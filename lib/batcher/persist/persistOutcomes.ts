@@ -349,13 +349,17 @@ export async function persistOutcomes(
 
   // Whatever waits for another delivery comes back after a backoff, not a whole
   // visibility timeout (best effort: if this fails, the visibility timeout still applies).
-  const redeliveries = settlements.flatMap(({ record }) =>
+  const redeliveries = settlements.flatMap(({ record, verdict }) =>
     report.retry.has(record.messageId)
       ? [
           {
             messageId: record.messageId,
             receiptHandle: record.receiptHandle,
-            delaySeconds: redeliveryDelaySeconds(record.receiveCount),
+            // A retry verdict may ask for longer (minutes for a hold on no capacity).
+            delaySeconds: Math.max(
+              redeliveryDelaySeconds(record.receiveCount),
+              verdict.kind === 'retry' ? verdict.delaySeconds : 0,
+            ),
           },
         ]
       : [],

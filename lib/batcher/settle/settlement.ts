@@ -2,6 +2,7 @@ import type { EnvelopeResult } from '../../contract/envelope.js';
 import { expiredError } from '../../contract/envelope.js';
 import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.js';
 import { HoldCause, heldErrorCode, holdExpiredErrorCode } from '../../contract/holdCause.js';
+import { noCapacityDelaySeconds } from '../../contract/noCapacityBackoff.js';
 import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
 import type { ItemOutcome } from '../invoke/modelInvoker.js';
 import type { Plan } from '../plan/planner.js';
@@ -162,6 +163,15 @@ function verdictOf(outcome: ItemOutcome, receiveCount: number, maxReceiveCount: 
           // Throttling, 429 / 503, ModelNotReady: the endpoint is overloaded or scaling, which
           // must never fail a request; it is held (requeued on the last delivery) instead.
           return hold(HoldCause.busy, outcome.message, last, delaySeconds);
+        case 'no-capacity':
+          // An inference component scaled to zero: expected, held like the other causes but
+          // with a wait suited to an instance start (minutes), bounded by MAX_HOLD_SECONDS.
+          return hold(
+            HoldCause.noCapacity,
+            outcome.message,
+            last,
+            noCapacityDelaySeconds(receiveCount),
+          );
         case 'model-error':
           if (last) {
             return {

@@ -5,6 +5,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { AwsLimits } from '../../contract/awsLimits.js';
 import { parseBatch } from './batchFormats.js';
 import { type BuiltinModelName, builtinModels } from './builtinModels.js';
+import { Capacity, capacitySchema, noCapacityMessage } from './capacity.js';
 import { type Faults, type FaultsInput, faultsSchema } from './faults.js';
 
 /** Settings of an {@link EndpointEmulator}. */
@@ -22,6 +23,14 @@ export interface EndpointEmulatorOptions {
   readonly faults?: FaultsInput;
   /** Randomness of `unavailableRate`; injectable for tests. */
   readonly random?: () => number;
+  /**
+   * Starts as an inference component scaled to zero: every call is refused with SageMaker's
+   * no-capacity error until `PUT /_emulator/capacity {"copies":1}` (or {@link EndpointEmulator.setCapacity}),
+   * then after `startupMs`. @default always up
+   */
+  readonly capacity?: { readonly atZero?: boolean; readonly startupMs?: number };
+  /** Time source of the capacity switch; injectable for tests. @default Date.now */
+  readonly now?: () => number;
   /**
    * How long a call may wait for the model before the emulator answers for it, as SageMaker
    * does after 60 s: 424 ModelError with status 0. @default 60000
@@ -43,6 +52,8 @@ export interface EndpointStats {
   refused: number;
   /** Calls never answered (`hangAboveItems`). */
   hung: number;
+  /** Calls refused because no copy of the model was up (scaled to zero or starting). */
+  noCapacity: number;
   /** Time the model spent computing, summed over calls, ms. */
   busyMs: number;
   /** Number of computed calls by batch size. */
@@ -57,6 +68,7 @@ const emptyStats = (): EndpointStats => ({
   modelErrors: 0,
   refused: 0,
   hung: 0,
+  noCapacity: 0,
   busyMs: 0,
   batchSizes: {},
 });
@@ -102,7 +114,7 @@ class ModelRejection extends Error {
  * proxies to a SageMaker-contract container, injects faults, and counts what it served.
  *
  * Control routes (not part of SageMaker): `GET /_emulator/stats`, `POST /_emulator/reset`,
- * `PUT /_emulator/faults`.
+ * `PUT /_emulator/faults`, `GET`/`PUT /_emulator/capacity` (`{"copies":0|1,"startupMs":n}`).
  *
  * @example
  * ```ts
@@ -116,11 +128,13 @@ export class EndpointEmulator {
   #faults: Faults;
   #stats = emptyStats();
   #server: Server | undefined;
+  readonly #capacity: Capacity;
 
   constructor(options: EndpointEmulatorOptions = {}) {
     this.#options = options;
     this.#limit = pLimit(options.concurrency ?? 1);
     this.#faults = faultsSchema.parse(options.faults ?? {});
+    this.#capacity = new Capacity(options.capacity, options.now);
   }
 
   /** Starts listening; resolves to the base URL. */
@@ -174,6 +188,16 @@ export class EndpointEmulator {
     this.#faults = faultsSchema.parse(faults);
   }
 
+  /** Sets the capacity switch (see {@link EndpointEmulatorOptions.capacity}). */
+  setCapacity(input: { readonly copies: number; readonly startupMs?: number }) {
+    return this.#capacity.set(input);
+  }
+
+  /** The capacity switch's state. */
+  get capacity() {
+    return this.#capacity.state();
+  }
+
   async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0]!;
     if (request.method === 'GET' && path === '/ping') return this.#ping(response);
@@ -185,6 +209,19 @@ export class EndpointEmulator {
     if (request.method === 'POST' && path === '/_emulator/reset') {
       this.reset();
       return this.#json(response, this.#stats);
+    }
+    if (request.method === 'GET' && path === '/_emulator/capacity')
+      return this.#json(response, this.#capacity.state());
+    if (request.method === 'PUT' && path === '/_emulator/capacity') {
+      const parsed = capacitySchema.safeParse(
+        JSON.parse((await readBody(request)).toString('utf8') || '{}'),
+      );
+      if (!parsed.success) {
+        return sendError(response, 400, 'ValidationError', {
+          message: `invalid capacity: ${parsed.error.issues[0]?.message}`,
+        });
+      }
+      return this.#json(response, this.#capacity.set(parsed.data));
     }
     if (request.method === 'PUT' && path === '/_emulator/faults') {
       const parsed = faultsSchema.safeParse(
@@ -234,6 +271,11 @@ export class EndpointEmulator {
       return sendError(response, 400, 'ValidationError', {
         message: `Endpoint ${endpointName} of account 000000000000 not found.`,
       });
+    }
+    if (!this.#capacity.available) {
+      stats.noCapacity += 1;
+      // SageMaker's answer for an inference component with no copy (scaled to zero).
+      return sendError(response, 400, 'ValidationError', { message: noCapacityMessage });
     }
     const random = this.#options.random ?? Math.random;
     if (

@@ -163,6 +163,17 @@ describe('persistOutcomes', () => {
     ]);
   });
 
+  it('hides a hold for no capacity for its own, longer wait (an instance start)', async () => {
+    const sink = sinks();
+    const hold = {
+      kind: 'retry' as const,
+      error: { code: 'ENDPOINT_NO_CAPACITY' as const, message: 'x' },
+      delaySeconds: 120,
+    };
+    await persistOutcomes([s('m1', 'a', hold, 2)], sink.sinks);
+    expect(sink.hidden).toEqual([expect.objectContaining({ messageId: 'm1', delaySeconds: 120 })]);
+  });
+
   it('requeues a systemic hold on its last delivery and acknowledges it once sent', async () => {
     const requeue = {
       kind: 'requeue' as const,

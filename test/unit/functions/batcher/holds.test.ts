@@ -2,6 +2,7 @@ import { ValidationError } from '@aws-sdk/client-sagemaker-runtime';
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../../../functions/batcher/handler.js';
+import { noCapacityError } from '../../../helpers/awsRules/sagemakerRuntime.js';
 import {
   buildDependencies,
   lambdaContext,
@@ -172,6 +173,50 @@ describe('a request held by a busy endpoint (503 on every call)', () => {
     const life = await live('recovers', 5 * maxHoldSeconds, clock);
     expect(life.deliveries).toBeGreaterThan(maxReceiveCount);
     expect(life.ended).toMatchObject({ status: 'SUCCEEDED' });
+    expect(queue.messages).toEqual([]);
+  });
+});
+
+describe('a request held because the endpoint has no capacity (scaled to zero)', () => {
+  it('is held past maxReceiveCount with the minutes backoff, and ends ENDPOINT_NO_CAPACITY only past MAX_HOLD_SECONDS', async () => {
+    model = fakeModel({ refuse: noCapacityError });
+    table = fakeTable();
+    queue = fakeQueue();
+    const life = await live('no-capacity', 5 * maxHoldSeconds);
+    expect(life.ended, 'the request never ended: it is requeued forever').toBeDefined();
+    expect(life.deliveries).toBeGreaterThan(maxReceiveCount);
+    // 1 minute after a copy's first delivery, 2 after each later one: far fewer deliveries
+    // than the busy backoff's seconds-long waits would spend in the same hour.
+    expect(life.deliveries).toBeLessThanOrEqual(Math.ceil(maxHoldSeconds / 60) + 1);
+    expect(life.seconds).toBeGreaterThanOrEqual(maxHoldSeconds);
+    expect(life.seconds).toBeLessThanOrEqual(maxHoldSeconds + overshootSeconds);
+    expect(life.ended).toMatchObject({
+      status: 'FAILED',
+      error: {
+        code: 'ENDPOINT_NO_CAPACITY',
+        message: expect.stringContaining('MAX_HOLD_SECONDS'),
+      },
+    });
+    expect(life.statusesWhileGoing).toEqual(new Set(['RETRYING']));
+    expect(queue.messages.map((m) => m.attributes['sagebatch.errorCode'])).toEqual([
+      'ENDPOINT_NO_CAPACITY',
+    ]);
+    expect(queue.messages[0]!.attributes['sagebatch.requestId']).toBe('no-capacity');
+  });
+
+  it('SUCCEEDS when capacity comes up after more deliveries than maxReceiveCount allows', async () => {
+    const clock = virtualClock();
+    // No copy for 20 minutes (past one full cycle of deliveries at the minutes backoff).
+    const capacityAt = clock.now() + 1_200_000;
+    model = fakeModel({ refuse: () => (clock.now() < capacityAt ? noCapacityError() : undefined) });
+    table = fakeTable();
+    queue = fakeQueue();
+    const life = await live('scales-out', 5 * maxHoldSeconds, clock);
+    expect(life.deliveries).toBeGreaterThan(maxReceiveCount);
+    expect(life.ended).toMatchObject({ status: 'SUCCEEDED' });
+    expect(life.statusesWhileGoing).toEqual(new Set(['RETRYING']));
+    // Found within one 2-minute backoff (and one delivery) of the copy being up.
+    expect(life.seconds).toBeLessThanOrEqual(1_200 + 120 + 20);
     expect(queue.messages).toEqual([]);
   });
 });
