@@ -99,6 +99,6 @@ export function hostOnInferenceComponent(
     },
     runtimeConfig: { copyCount: 1 },
   });
-  component.addDependency(endpoint);
+  component.addResourceDependency(endpoint);
   return { endpoint, component, componentName };
 }
