@@ -177,6 +177,8 @@ const bytesPerRecord = makeEvent(0).Records.reduce((n, r) => n + r.body.length, 
 const handlerMs: number[] = [];
 const floorMs: number[] = [];
 const stageMs = new Map<Stage, number[]>(stageNames.map((stage) => [stage, []]));
+// Peak memory: what the rounds add to the process's high-water mark (KiB, Linux's maxrss).
+const rssBefore = process.resourceUsage().maxRSS;
 // Two warm-up rounds (JIT, lazy imports), then measured rounds; every side gets the same event.
 for (let round = 0; round < rounds + 2; round++) {
   const event = makeEvent(round);
@@ -193,6 +195,7 @@ for (let round = 0; round < rounds + 2; round++) {
     for (const stage of stageNames) stageMs.get(stage)!.push(stages[stage]);
   }
 }
+const rssGrowthMiB = (process.resourceUsage().maxRSS - rssBefore) / 1_024;
 const perRecord = (ms: number) => (ms * 1_000) / recordCount;
 const h = perRecord(median(handlerMs));
 const f = perRecord(median(floorMs));
@@ -230,5 +233,8 @@ for (const stage of stageNames) {
 const rest = h - staged;
 console.log(
   `  ${'other'.padEnd(10)} ${rest.toFixed(2).padStart(7)}  ${(rest / f).toFixed(2)}x  (handler less the stages: middy, logs, metrics, garbage collection)`,
+);
+console.log(
+  `memory:  peak RSS grew ${rssGrowthMiB.toFixed(0)} MiB over the rounds (events of ${((bytesPerRecord * recordCount) / 2 ** 20).toFixed(1)} MiB; the process held ${(rssBefore / 1_024).toFixed(0)} MiB before)`,
 );
 console.log(`profile: ${profilePath} (3 handler runs, 100 µs sampling)`);
