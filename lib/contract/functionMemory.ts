@@ -132,7 +132,7 @@ export const batcherMinMemoryMb = 256;
 /**
  * The batcher's default memory, MB: {@link recommendMemory} at the benchmark's measured
  * invocation (1,000 requests of all-MiniLM-L6-v2 on CPU: 9.7 s of wall time, about 90 ms of
- * it the handler's CPU) gives the smallest size its memory allows, 256 MB (7% slower than
+ * it the handler's CPU) gives the smallest size its memory allows, 256 MB (about 5% slower than
  * at one vCPU, a quarter of the GB-s at 1,024 MB). A test keeps this constant and that
  * recommendation in step.
  */
