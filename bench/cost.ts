@@ -1,5 +1,6 @@
+import { oneVcpuMemoryMb } from '../lib/contract/functionMemory.js';
 import type { CurvePoint } from './modelCurve.js';
-import type { PipelineRunResult } from './pipelineRun.js';
+import { type PipelineRunResult, runGbSeconds } from './pipelineRun.js';
 import { prices } from './prices.js';
 
 /** Dollars per one million requests, by service. */
@@ -23,6 +24,13 @@ export interface RowCost {
   readonly extraEncodeMicrosPerRow?: number;
 }
 
+/**
+ * Memory of the one-message-per-call reference, MB: the function as sized before issue 21,
+ * which every ratio since the first release was taken against (the report prices it at
+ * sagebatch's size too).
+ */
+export const baselineMemoryMb = 1_024;
+
 /** Days a row lives (the construct's default `resultTtl`), for its storage cost. */
 export const ROW_LIFETIME_DAYS = 7;
 const DAYS_PER_MONTH = 30.44;
@@ -44,18 +52,25 @@ export function dynamoPerRequest(row: RowCost, readUnitsPerRequest: number): num
  * seconds its model computes, which holds only for an endpoint always fully used (see the
  * traffic profile for instance-hours). Lambda pays GB-s and requests, SQS requests,
  * DynamoDB on-demand units and storage. `row` prices the rows under another encoding than
- * the one the run wrote (the run's own write units otherwise).
+ * the one the run wrote (the run's own write units otherwise); `memoryMb` the function at
+ * another memory size than the run's configuration (the model of
+ * lib/contract/functionMemory.ts).
  */
 export function costPerMillion(
   run: Omit<PipelineRunResult, 'outputs' | 'rows'>,
   row?: RowCost,
+  memoryMb = run.memoryMb,
 ): CostPerMillion {
   const scale = 1_000_000 / run.requests;
   const sagemaker = ((run.endpointBusySeconds * prices.sagemakerInstance.perHour) / 3_600) * scale;
-  const gb = run.handlerSeconds > 0 ? run.lambdaGbSeconds / run.handlerSeconds : 0;
-  const encodeGbSeconds = ((row?.extraEncodeMicrosPerRow ?? 0) / 1e6) * gb * run.requests;
+  // Encoding is CPU: stretched like the handler's below one vCPU.
+  const encodeSeconds =
+    ((row?.extraEncodeMicrosPerRow ?? 0) / 1e6) *
+    Math.max(1, oneVcpuMemoryMb / memoryMb) *
+    run.requests;
+  const encodeGbSeconds = encodeSeconds * (memoryMb / 1_024);
   const lambda =
-    ((run.lambdaGbSeconds + encodeGbSeconds) * prices.lambdaArm.perGbSecond +
+    ((runGbSeconds(run, memoryMb) + encodeGbSeconds) * prices.lambdaArm.perGbSecond +
       (run.lambdaInvocations * prices.lambdaArm.perMillionRequests) / 1e6) *
     scale;
   const sqs = ((run.sqsRequests * prices.sqs.perMillionRequests) / 1e6) * scale;

@@ -4,8 +4,12 @@
  * 10,000 SQS records of ~1 KB go through the real handler with the real invoker, result
  * store and DLQ publisher; only the SDK clients are in-process fakes (their own time is
  * measured and subtracted). The floor is what any batcher must do: parse every body once
- * and serialize every model payload once. Both are measured alternately in one run.
+ * and serialize every model payload once. Both, and each stage of the handler run alone
+ * (bench/handlerStages.ts), are measured alternately in one run; then a CPU profile of
+ * the handler alone is written to bench/out/ (open it in Chrome DevTools or VS Code).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -19,6 +23,7 @@ import { RequestQueue } from '../lib/aws/requestQueue.js';
 import { ResultStore } from '../lib/aws/resultStore.js';
 import { loadConfig } from '../lib/batcher/config.js';
 import { createModelInvoker } from '../lib/batcher/dependencies.js';
+import { measureStages, type Stage, stageNames } from './handlerStages.js';
 
 const recordCount = 10_000;
 const rounds = 7;
@@ -65,28 +70,24 @@ function inFake<T>(fn: () => T): T {
 }
 
 const answers = new Map<number, Uint8Array>();
+/** The model's work is not the handler's: a cached response for the batch size. */
+function answer(body: string): Uint8Array {
+  let items = 0;
+  for (let at = body.indexOf('{"text"'); at !== -1; at = body.indexOf('{"text"', at + 7)) items++;
+  let answer = answers.get(items);
+  if (!answer) {
+    const predictions = Array.from({ length: items }, (_, i) => ({
+      label: i % 2 ? 'POSITIVE' : 'NEGATIVE',
+      score: 0.987,
+    }));
+    answer = new TextEncoder().encode(JSON.stringify({ predictions }));
+    answers.set(items, answer);
+  }
+  return answer;
+}
 const fakeSageMaker = {
   send: async (command: { input: { Body: string } }) =>
-    inFake(() => {
-      // The model's work is not the handler's: answer a cached response for the batch size.
-      let items = 0;
-      for (
-        let at = command.input.Body.indexOf('{"text"');
-        at !== -1;
-        at = command.input.Body.indexOf('{"text"', at + 7)
-      )
-        items++;
-      let body = answers.get(items);
-      if (!body) {
-        const predictions = Array.from({ length: items }, (_, i) => ({
-          label: i % 2 ? 'POSITIVE' : 'NEGATIVE',
-          score: 0.987,
-        }));
-        body = new TextEncoder().encode(JSON.stringify({ predictions }));
-        answers.set(items, body);
-      }
-      return { Body: body };
-    }),
+    inFake(() => ({ Body: answer(command.input.Body) })),
 } as unknown as SageMakerRuntimeClient;
 
 const fakeDynamo = {
@@ -112,7 +113,7 @@ const config = loadConfig({
   // Length-aware (the default) or fifo, to see what planning costs.
   MODEL_BATCH_PACKING: process.env.MODEL_BATCH_PACKING,
 });
-const handler = createHandler(() => ({
+const deps = {
   config,
   invoker: createModelInvoker(config, fakeSageMaker),
   store: new ResultStore({ client: fakeDynamo, tableName: config.resultsTableName }),
@@ -120,7 +121,16 @@ const handler = createHandler(() => ({
   requestQueue: new RequestQueue({ client: fakeSqs, queueUrl: config.requestQueueUrl }),
   logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
   metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
-}));
+};
+const handler = createHandler(() => deps);
+const stageBench = {
+  deps,
+  answer: (body: string) => new TextDecoder().decode(answer(body)),
+  fakeMs: () => fakeMs,
+  resetFakes: () => {
+    fakeMs = 0;
+  },
+};
 const context = {
   getRemainingTimeInMillis: () => 900_000,
   functionName: 'bench',
@@ -166,21 +176,43 @@ const collect = () => (globalThis as { gc?: () => void }).gc?.();
 const bytesPerRecord = makeEvent(0).Records.reduce((n, r) => n + r.body.length, 0) / recordCount;
 const handlerMs: number[] = [];
 const floorMs: number[] = [];
-// Two warm-up rounds (JIT, lazy imports), then measured rounds; both sides get the same event.
+const stageMs = new Map<Stage, number[]>(stageNames.map((stage) => [stage, []]));
+// Peak memory: what the rounds add to the process's high-water mark (KiB, Linux's maxrss).
+const rssBefore = process.resourceUsage().maxRSS;
+// Two warm-up rounds (JIT, lazy imports), then measured rounds; every side gets the same event.
 for (let round = 0; round < rounds + 2; round++) {
   const event = makeEvent(round);
   collect();
   const h = await measureHandler(event);
   collect();
   const f = measureFloor(event);
+  collect();
+  // The stages run on a copy with other ids (the handler's rows must not make them duplicates).
+  const stages = await measureStages(makeEvent(round + 1_000), stageBench);
   if (round >= 2) {
     handlerMs.push(h);
     floorMs.push(f);
+    for (const stage of stageNames) stageMs.get(stage)!.push(stages[stage]);
   }
 }
+const rssGrowthMiB = (process.resourceUsage().maxRSS - rssBefore) / 1_024;
 const perRecord = (ms: number) => (ms * 1_000) / recordCount;
 const h = perRecord(median(handlerMs));
 const f = perRecord(median(floorMs));
+
+// The profile: a few more handler runs, apart from the measured ones (sampling costs CPU).
+const packing = config.modelBatchPacking;
+const profilePath = `bench/out/handler-${packing}.cpuprofile`;
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+await session.post('Profiler.start');
+for (let round = 0; round < 3; round++) await measureHandler(makeEvent(2_000 + round));
+const { profile } = await session.post('Profiler.stop');
+session.disconnect();
+mkdirSync('bench/out', { recursive: true });
+writeFileSync(profilePath, JSON.stringify(profile));
 console.log(
   `machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
 );
@@ -190,3 +222,19 @@ console.log(
 console.log(`handler: ${h.toFixed(2)} µs/record (CPU, fakes' own time excluded)`);
 console.log(`floor:   ${f.toFixed(2)} µs/record (parse every body + serialize every payload once)`);
 console.log(`ratio:   ${(h / f).toFixed(2)}x the floor (target <= 2x)`);
+console.log(`packing: ${packing}, rows: ${config.resultEncoding}`);
+console.log('by stage, each run alone (median µs/record, x the floor):');
+let staged = 0;
+for (const stage of stageNames) {
+  const us = perRecord(median(stageMs.get(stage)!));
+  staged += us;
+  console.log(`  ${stage.padEnd(10)} ${us.toFixed(2).padStart(7)}  ${(us / f).toFixed(2)}x`);
+}
+const rest = h - staged;
+console.log(
+  `  ${'other'.padEnd(10)} ${rest.toFixed(2).padStart(7)}  ${(rest / f).toFixed(2)}x  (handler less the stages: middy, logs, metrics, garbage collection)`,
+);
+console.log(
+  `memory:  peak RSS grew ${rssGrowthMiB.toFixed(0)} MiB over the rounds (events of ${((bytesPerRecord * recordCount) / 2 ** 20).toFixed(1)} MiB; the process held ${(rssBefore / 1_024).toFixed(0)} MiB before)`,
+);
+console.log(`profile: ${profilePath} (3 handler runs, 100 µs sampling)`);

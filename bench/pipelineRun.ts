@@ -10,6 +10,7 @@ import { RequestQueue } from '../lib/aws/requestQueue.js';
 import { ResultStore } from '../lib/aws/resultStore.js';
 import { loadConfig } from '../lib/batcher/config.js';
 import { createModelInvoker } from '../lib/batcher/dependencies.js';
+import { gbSeconds } from '../lib/contract/functionMemory.js';
 import type { EndpointEmulator } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { type AwsUsage, fakeAws } from './fakeAws.js';
 
@@ -23,6 +24,7 @@ export interface PipelineRunOptions {
   readonly modelBatchItems: number;
   /** Lambda invocations running at once. */
   readonly concurrency: number;
+  /** The function's memory, MB (its configuration: what Lambda bills GB-s by). */
   readonly memoryMb: number;
   readonly endpoint: EndpointEmulator;
   /** More settings of the function, by environment variable (e.g. MODEL_BATCH_PACKING). */
@@ -40,8 +42,17 @@ export interface PipelineRunResult {
   readonly wallSeconds: number;
   readonly itemsPerSecond: number;
   readonly lambdaInvocations: number;
-  /** Summed duration of every invocation, s (what Lambda bills). */
+  /** Summed duration of every invocation, s, here (the handler's CPU at this machine's one core). */
   readonly handlerSeconds: number;
+  /**
+   * CPU the process spent while the handlers ran, s: the handlers' own, plus the in-process
+   * endpoint emulator's and the fakes' (an upper bound of the handlers', so the model below
+   * errs towards more stretched CPU time at small memory sizes).
+   */
+  readonly handlerCpuSeconds: number;
+  /** The function's memory, MB. */
+  readonly memoryMb: number;
+  /** GB-s Lambda bills at `memoryMb`, by the model of lib/contract/functionMemory.ts. */
   readonly lambdaGbSeconds: number;
   readonly modelCalls: number;
   readonly endpointBusySeconds: number;
@@ -55,6 +66,20 @@ export interface PipelineRunResult {
   readonly outputs: unknown[];
   /** Each request's row as written (output as the model's JSON text), by index into `texts`. */
   readonly rows: Record<string, unknown>[];
+}
+
+/**
+ * GB-s of a run's invocations at `memoryMb`: measured here at one full core, each
+ * invocation's wall time is its CPU plus its wait, and Lambda stretches the CPU part below
+ * 1,769 MB (lib/contract/functionMemory.ts). The sum over invocations is linear, so the
+ * run's totals suffice.
+ */
+export function runGbSeconds(
+  run: Pick<PipelineRunResult, 'handlerSeconds' | 'handlerCpuSeconds'>,
+  memoryMb: number,
+): number {
+  const cpuMs = run.handlerCpuSeconds * 1_000;
+  return gbSeconds({ cpuMs, waitMs: run.handlerSeconds * 1_000 - cpuMs }, memoryMb);
 }
 
 const context = (remainingMs: number) =>
@@ -129,6 +154,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   let handlerMs = 0;
   let failedRecords = 0;
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   await Promise.all(
     events.map((event) =>
       limit(async () => {
@@ -140,6 +166,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     ),
   );
   const wallSeconds = (performance.now() - started) / 1_000;
+  const cpuUsed = process.cpuUsage(cpuStart);
+  const handlerCpuSeconds = Math.min(handlerMs / 1_000, (cpuUsed.user + cpuUsed.system) / 1e6);
   const stats = endpoint.stats();
   const batches = Math.ceil(texts.length / 10);
   const deletes = events.reduce((n, e) => n + Math.ceil(e.Records.length / 10), 0);
@@ -152,7 +180,12 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     itemsPerSecond: texts.length / wallSeconds,
     lambdaInvocations: events.length,
     handlerSeconds: handlerMs / 1_000,
-    lambdaGbSeconds: (handlerMs / 1_000) * (options.memoryMb / 1_024),
+    handlerCpuSeconds,
+    memoryMb: options.memoryMb,
+    lambdaGbSeconds: runGbSeconds(
+      { handlerSeconds: handlerMs / 1_000, handlerCpuSeconds },
+      options.memoryMb,
+    ),
     modelCalls: stats.calls,
     endpointBusySeconds: stats.busyMs / 1_000,
     sqsRequests: batches + batches + deletes,

@@ -123,6 +123,7 @@ export function summarizeRounds(
       maxItemsPerCall: 1,
       overheadSecondsPerRecord: overhead(median.baseline),
       row: rowCost.json,
+      memoryMb: median.baseline.memoryMb,
     },
     {
       name: 'direct InvokeEndpoint, one item a call, no pipeline',
@@ -146,6 +147,7 @@ export function summarizeRounds(
         maxItemsPerCall: profile.modelBatchMaxItems,
         overheadSecondsPerRecord: overhead(median.batched),
         row: rowCost[enc],
+        memoryMb: median.batched.memoryMb,
       }),
     ),
   ];

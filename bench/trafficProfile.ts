@@ -31,6 +31,8 @@ export interface ServingMode {
   /** Handler time per record beyond the endpoint's own time, s (measured in the run). */
   readonly overheadSecondsPerRecord: number;
   readonly row: RowCost | null;
+  /** The function's memory, MB (its GB-s price). @default 1024 */
+  readonly memoryMb?: number;
 }
 
 /** A profile priced for one mode. */
@@ -62,7 +64,6 @@ export const cloudwatchFixed = {
   logBytesPerInvocation: 1_500,
 };
 
-const LAMBDA_GB = 1;
 /** Idle SQS polling by the event source: about 5 pollers long-polling 20 s each (an estimate). */
 const IDLE_RECEIVES_PER_MONTH = 5 * 3 * 60 * 24 * 30;
 
@@ -128,7 +129,7 @@ export function priceProfile(
   const endpointM5 = instanceHours * prices.sagemakerInstance.perHour * perMillion;
   const endpointG5 = instanceHours * prices.sagemakerGpuInstance.perHour * perMillion;
   const lambda =
-    (lambdaSeconds * LAMBDA_GB * prices.lambdaArm.perGbSecond +
+    (lambdaSeconds * ((mode.memoryMb ?? 1_024) / 1_024) * prices.lambdaArm.perGbSecond +
       (invocations * prices.lambdaArm.perMillionRequests) / 1e6) *
     perMillion;
   const sqs = ((sqsRequests * prices.sqs.perMillionRequests) / 1e6) * perMillion;

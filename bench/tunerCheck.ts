@@ -2,6 +2,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { estimateTokens } from '../lib/batcher/plan/tokenEstimate.js';
 import { endpointInvoker } from '../lib/cli/tuner/endpointInvoker.js';
 import { type TuneReport, tune } from '../lib/cli/tuner/tune.js';
+import { defaultBatcherMemoryMb } from '../lib/contract/functionMemory.js';
 import type { EndpointEmulator } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { type RoundRatio, roundRatio } from './packingRun.js';
 import { runPipeline } from './pipelineRun.js';
@@ -79,7 +80,7 @@ export async function checkTuner(options: TunerCheckOptions): Promise<TunerCheck
       eventSize: options.texts.length,
       modelBatchItems: maxItems,
       concurrency: 1,
-      memoryMb: 1_024,
+      memoryMb: defaultBatcherMemoryMb,
       endpoint: options.endpoint,
       modelParallelism: 1,
       environment: { MODEL_BATCH_MAX_TOKENS: String(maxTokens), MODEL_BATCH_PACKING: 'length' },

@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { defaultBatcherMemoryMb } from '../lib/contract/functionMemory.js';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
 import {
   batcherSettings,
@@ -115,7 +116,12 @@ export interface BatchingPipelineProps extends PropSettings {
   readonly endpointCallsPerInstance?: number;
   /** How long result rows live (DynamoDB TTL). @default Duration.days(7) */
   readonly resultTtl?: Duration;
-  /** Function memory, MB. @default 1024 */
+  /**
+   * The batcher's memory, MB. It mostly waits for the endpoint, and Lambda bills the wait
+   * by memory: the default is the smallest size its measured memory use allows
+   * (lib/contract/functionMemory.ts; `sagebatch tune` recommends one for your endpoint).
+   * @default 256
+   */
   readonly memorySize?: number;
   /** Function timeout (10 s to 15 min). @default Duration.minutes(2) */
   readonly timeout?: Duration;
@@ -277,7 +283,7 @@ export class BatchingPipeline extends Construct {
     const resultTtl = props.resultTtl ?? Duration.days(7);
     const maxConcurrency = props.maxConcurrency ?? 10;
     const finalizerMaxConcurrency = props.finalizerMaxConcurrency ?? 2;
-    const memorySize = props.memorySize ?? 1_024;
+    const memorySize = props.memorySize ?? defaultBatcherMemoryMb;
 
     // Validate everything first, every problem at once.
     const problems: string[] = [];

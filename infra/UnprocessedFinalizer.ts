@@ -8,6 +8,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { defaultFinalizerMemoryMb } from '../lib/contract/functionMemory.js';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
 import { finalizerSettings } from '../lib/contract/settings.js';
 import { functionBundling } from './functionBundling.js';
@@ -85,7 +86,8 @@ export class UnprocessedFinalizer extends Construct {
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      // Mostly cold starts, which are CPU: see defaultFinalizerMemoryMb.
+      memorySize: defaultFinalizerMemoryMb,
       timeout: finalizerTimeout,
       ...(props.reservedConcurrency === undefined
         ? {}

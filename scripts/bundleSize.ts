@@ -10,24 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
-import { SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { build, type Metafile } from 'esbuild';
-import { functionBundling as b } from '../infra/functionBundling.js';
-
-const entries = {
-  batcher: 'functions/batcher/handler.ts',
-  finalizer: 'functions/finalizer/handler.ts',
-} as const;
+import type { Metafile } from 'esbuild';
+import { bundleFunction, functionEntries as entries } from './bundleFunction.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const outRoot = resolve(values.out ?? mkdtempSync(join(tmpdir(), 'sagebatch-bundle-')));
-
-/** CDK's `sourceMap` / `sourceMapMode` in esbuild's words (CDK's default mode is `linked`). */
-function sourcemap(): boolean | 'linked' | 'inline' | 'external' | 'both' {
-  if (!b.sourceMap && !b.sourceMapMode) return false;
-  const mode = b.sourceMapMode ?? SourceMapMode.DEFAULT;
-  return mode === SourceMapMode.DEFAULT ? 'linked' : mode;
-}
 
 /** Sums input bytes per top-level group (lib/<folder>, node_modules/<package>). */
 function groups(metafile: Metafile, output: string): [string, number][] {
@@ -47,22 +34,7 @@ function groups(metafile: Metafile, output: string): [string, number][] {
 
 for (const [name, entry] of Object.entries(entries)) {
   const outdir = join(outRoot, name);
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: b.format === 'esm' ? 'esm' : 'cjs',
-    target: b.target ?? 'node20',
-    outfile: join(outdir, b.format === 'esm' ? 'index.mjs' : 'index.js'),
-    minify: b.minify ?? false,
-    sourcemap: sourcemap(),
-    sourcesContent: b.sourcesContent ?? true,
-    external: [...(b.externalModules ?? [])],
-    mainFields: [...(b.mainFields ?? [])],
-    ...(b.banner ? { banner: { js: b.banner } } : {}),
-    metafile: true,
-    logLevel: 'warning',
-  });
+  const result = await bundleFunction(entry, outdir);
   writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   const files = readdirSync(outdir).filter((f) => f !== 'meta.json');
   // The asset is uploaded as a zip: deflated bytes are what a cold start downloads.

@@ -289,6 +289,10 @@ export class ResultStore {
         options.onError?.(error);
       }
     }
+    if (pending.length === 0) {
+      for (const row of rows) outcomes.set(row.id, 'written');
+      return;
+    }
     const unwritten = new Set(
       pending.map((request) =>
         String((request as { PutRequest: { Item: ResultRow } }).PutRequest.Item.id),

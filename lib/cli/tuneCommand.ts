@@ -68,6 +68,12 @@ export function addTuneCommand(program: Command): void {
       5,
     )
     .option('--parallelism <list>', 'calls in flight to try', positiveList, [1, 2, 4])
+    .option(
+      '--batch-size <n>',
+      "requests per invocation the batcher will get (the pipeline's batchSize), to size its memory",
+      positive,
+      1_000,
+    )
     .action(async (o) => {
       const sampleTokens = o.sample
         ? parseRequests(await readLines(o.sample)).map((r) =>
@@ -93,6 +99,7 @@ export function addTuneCommand(program: Command): void {
         maxItemTokens: o.maxItemTokens ?? Math.max(...o.lengths),
         repeats: o.repeats,
         parallelisms: o.parallelism,
+        batchSize: o.batchSize,
         onProgress: (line) => console.error(`» ${line}`),
       });
       console.log(formatTuneReport(report, o.maxCallMs));

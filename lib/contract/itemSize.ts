@@ -24,10 +24,32 @@
 /** Storage overhead DynamoDB adds to every item for indexing, bytes. */
 export const ITEM_STORAGE_OVERHEAD_BYTES = 100;
 
-const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+/**
+ * UTF-8 bytes of `text`. Short ASCII strings (ids, statuses: several per row) are counted
+ * in JavaScript, cheaper than a call into Buffer; anything else by Buffer.
+ */
+export function utf8Bytes(text: string): number {
+  if (text.length > 64) return Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < text.length; i++)
+    if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, 'utf8');
+  return text.length;
+}
 
 /** Significant decimal digits of a number as DynamoDB stores it (sign, point, exponent and edge zeros dropped). */
 function significantDigits(n: number | bigint): number {
+  // Integers (row timestamps, counts) by arithmetic: every row has several, and the text
+  // path below costs a toExponential and four regular expressions each.
+  if (typeof n === 'number' && Number.isSafeInteger(n)) {
+    let m = Math.abs(n);
+    if (m === 0) return 1;
+    while (m % 10 === 0) m /= 10;
+    let digits = 1;
+    while (m >= 10) {
+      m = Math.floor(m / 10);
+      digits++;
+    }
+    return digits;
+  }
   let text = typeof n === 'bigint' ? n.toString() : Math.abs(n).toExponential();
   // toExponential gives "d.ddde+x": the digits before "e" are exactly the shortest round-trip digits.
   text = text.replace(/^-/, '').replace(/e.*$/, '').replace('.', '');
@@ -57,7 +79,8 @@ export function attributeValueBytes(value: unknown): number {
   }
   if (typeof value === 'object') {
     let bytes = 3;
-    for (const [name, element] of Object.entries(value)) {
+    for (const name of Object.keys(value)) {
+      const element = (value as Record<string, unknown>)[name];
       if (element === undefined) continue;
       bytes += 1 + utf8Bytes(name) + attributeValueBytes(element);
     }
@@ -69,7 +92,8 @@ export function attributeValueBytes(value: unknown): number {
 /** Size of an item in bytes: attribute names plus values. Attributes set to `undefined` are not stored. */
 export function itemSizeBytes(item: Readonly<Record<string, unknown>>): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
+  for (const name of Object.keys(item)) {
+    const value = item[name];
     if (value === undefined) continue;
     bytes += utf8Bytes(name) + attributeValueBytes(value);
   }

@@ -65,13 +65,31 @@ function skipValue(text: string, start: number): number {
 /**
  * Removes the whitespace between tokens (never inside strings). The result is the same JSON
  * value, with every number and string spelled exactly as sent, on one line.
+ *
+ * A scan that jumps over string literals with `indexOf` (one pass, no regular expression
+ * backtracking per character) and copies nothing when no whitespace lies between tokens:
+ * this runs on every request's input, and most inputs are compact text full of spaces
+ * inside their strings.
  */
 export function compactJson(text: string): string {
-  // Fast path: most texts producers send are already compact.
+  // Fast path: no whitespace at all (a native scan).
   if (!/[ \t\n\r]/.test(text)) return text;
-  return text.replace(/("(?:[^"\\]|\\.)*")|[ \t\n\r]+/g, (_match, literal: string | undefined) =>
-    literal === undefined ? '' : literal,
-  );
+  let out: string | undefined;
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = skipString(text, i);
+    } else if (isSpace(c)) {
+      let end = i + 1;
+      while (end < text.length && isSpace(text.charCodeAt(end))) end++;
+      out = (out ?? '') + text.slice(copied, i);
+      copied = end;
+      i = end;
+    } else i++;
+  }
+  return out === undefined ? text : out + text.slice(copied);
 }
 
 /**

@@ -125,6 +125,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
       POWERTOOLS_METRICS_NAMESPACE: 'Sagebatch',
       POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^sagebatch-/),
     });
+    expect(finalizer?.Properties.MemorySize).toBe(256);
   });
 
   it('denies non-TLS access to every queue', () => {
@@ -156,7 +157,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      MemorySize: 1024,
+      // The default sized from measurements (lib/contract/functionMemory.ts), no longer 1024.
+      MemorySize: 256,
       Timeout: 120,
       Environment: {
         Variables: Match.objectLike({

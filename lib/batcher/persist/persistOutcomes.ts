@@ -235,27 +235,27 @@ export async function persistOutcomes(
     [Map<string, WriteOutcome>, Awaited<ReturnType<typeof deadLetterOnce>>]
   > => {
     const written = await write(sinks.store, failedRows, writeOptions);
-    const candidates = settlements.flatMap((settlement) => {
+    const candidates: DeadLetterCandidate[] = [];
+    for (const settlement of settlements) {
+      if (settlement.verdict.kind !== 'failed') continue;
       const outcome = written.get(settlement.id);
-      return settlement.verdict.kind === 'failed' && (outcome === 'written' || outcome === 'kept')
-        ? [candidateOf(settlement)]
-        : [];
-    });
+      if (outcome === 'written' || outcome === 'kept') candidates.push(candidateOf(settlement));
+    }
     return [written, await deadLetterOnce(candidates, deadLetterSinks)];
   };
-  const requeues = settlements.flatMap(({ record, id, verdict }) =>
-    verdict.kind === 'requeue'
-      ? [
-          {
-            messageId: record.messageId,
-            body: record.body,
-            requestId: id,
-            enqueuedAt: record.enqueuedAt,
-            delaySeconds: verdict.delaySeconds,
-          },
-        ]
-      : [],
-  );
+  // Loops rather than flatMap over every settlement: flatMap's empty array per record
+  // was garbage for thousands of records at a time.
+  const requeues = [];
+  for (const { record, id, verdict } of settlements) {
+    if (verdict.kind !== 'requeue') continue;
+    requeues.push({
+      messageId: record.messageId,
+      body: record.body,
+      requestId: id,
+      enqueuedAt: record.enqueuedAt,
+      delaySeconds: verdict.delaySeconds,
+    });
+  }
   const [[writtenFailed, deadLettered], writtenOther, writtenOffloaded, unrequeued] =
     await Promise.all([
       failures(),
@@ -268,18 +268,19 @@ export async function persistOutcomes(
           })
         : new Set<string>(),
     ]);
-  const written = new Map([...writtenOther, ...writtenOffloaded, ...writtenFailed]);
+  // One map of every row's outcome (ids are unique across the three writes).
+  const written = writtenOther;
+  for (const [id, outcome] of writtenOffloaded) written.set(id, outcome);
+  for (const [id, outcome] of writtenFailed) written.set(id, outcome);
   // A RETRYING row kept by its condition met a success or this attempt's FAILED row (an
   // earlier delivery failed it for good): that row's DLQ message is finished, not replaced.
-  const keptFailures = await deadLetterOnce(
-    settlements.flatMap((settlement) =>
-      (settlement.verdict.kind === 'retry' || settlement.verdict.kind === 'requeue') &&
-      written.get(settlement.id) === 'kept'
-        ? [candidateOf(settlement)]
-        : [],
-    ),
-    deadLetterSinks,
-  );
+  const keptCandidates: DeadLetterCandidate[] = [];
+  for (const settlement of settlements) {
+    const { kind } = settlement.verdict;
+    if ((kind === 'retry' || kind === 'requeue') && written.get(settlement.id) === 'kept')
+      keptCandidates.push(candidateOf(settlement));
+  }
+  const keptFailures = await deadLetterOnce(keptCandidates, deadLetterSinks);
   const fates = new Map<string, DeadLetterFate>([...deadLettered.fates, ...keptFailures.fates]);
 
   const report = {
@@ -295,17 +296,18 @@ export async function persistOutcomes(
     bytesWritten: objectBytes,
     offloaded: 0,
   };
-  for (const r of recorded) {
-    if (r.row === undefined || written.get(r.row.id) !== 'written') continue;
-    report.bytesWritten += r.rowBytes;
-    if (r.object !== undefined) report.offloaded++;
-  }
   const again = (messageId: string) => {
     report.retry.add(messageId);
     report.retried++;
   };
-  for (const { record, id, verdict } of settlements) {
-    const row = written.get(id);
+  // One pass over the records, one lookup of each row's outcome.
+  for (const r of recorded) {
+    const { record, id, verdict } = r.settlement;
+    const row = r.row === undefined ? undefined : written.get(id);
+    if (row === 'written') {
+      report.bytesWritten += r.rowBytes;
+      if (r.object !== undefined) report.offloaded++;
+    }
     switch (verdict.kind) {
       case 'duplicate':
         // An id that already SUCCEEDED is done; a duplicate in this delivery follows its
@@ -349,21 +351,19 @@ export async function persistOutcomes(
 
   // Whatever waits for another delivery comes back after a backoff, not a whole
   // visibility timeout (best effort: if this fails, the visibility timeout still applies).
-  const redeliveries = settlements.flatMap(({ record, verdict }) =>
-    report.retry.has(record.messageId)
-      ? [
-          {
-            messageId: record.messageId,
-            receiptHandle: record.receiptHandle,
-            // A retry verdict may ask for longer (minutes for a hold on no capacity).
-            delaySeconds: Math.max(
-              redeliveryDelaySeconds(record.receiveCount),
-              verdict.kind === 'retry' ? verdict.delaySeconds : 0,
-            ),
-          },
-        ]
-      : [],
-  );
+  const redeliveries = [];
+  for (const { record, verdict } of report.retry.size > 0 ? settlements : []) {
+    if (!report.retry.has(record.messageId)) continue;
+    redeliveries.push({
+      messageId: record.messageId,
+      receiptHandle: record.receiptHandle,
+      // A retry verdict may ask for longer (minutes for a hold on no capacity).
+      delaySeconds: Math.max(
+        redeliveryDelaySeconds(record.receiveCount),
+        verdict.kind === 'retry' ? verdict.delaySeconds : 0,
+      ),
+    });
+  }
   if (redeliveries.length > 0) {
     await sinks.requestQueue.changeVisibility(redeliveries, {
       signal,

@@ -47,55 +47,52 @@ function cheapest(
   return { ends: ends.reverse(), calls: calls[n]!, padded };
 }
 
-/** Steps of the search for the lowest price per call that keeps the greedy call count. */
-const searchSteps = 12;
-
 /**
  * Cuts items already sorted by ascending tokens into chunks within the limits, padding as
  * little as possible without making more calls than greedy cutting would: greedy fills each
  * call to the brim, so a call straddling two length groups (say the last queries and the
- * first passages) pads every short item to the long ones. Among partitions with at most the
- * greedy number of calls, this one minimises padded tokens (a Lagrangian search over a price
- * per call, each step an O(items x maxItems) dynamic program). Every item must fit a chunk
- * alone (the caller sets aside oversized ones first).
+ * first passages) pads every short item to the long ones. Every item must fit a chunk alone
+ * (the caller sets aside oversized ones first).
+ *
+ * One O(items x maxItems) dynamic program, with a price per call above any padding saving,
+ * finds the partition with the fewest calls and, among those, the least padding. Greedy
+ * already makes the fewest calls (a sub-range of a chunk within the limits is within them,
+ * the order being sorted), so that partition makes greedy's number of calls and is the
+ * least padded of all partitions that make no more. (A search over lower prices, once
+ * here, ran 12 more programs that could only tie: 2.5 µs a request.)
+ *
+ * `greedy` is chunkBySize's answer for the same items and limits, when the caller has it.
  */
-export function cutSorted<T>(sorted: readonly T[], limits: Limits<T>): T[][] {
+export function cutSorted<T>(
+  sorted: readonly T[],
+  limits: Limits<T>,
+  greedy: T[][] = chunkBySize(sorted, limits).chunks,
+): T[][] {
   const n = sorted.length;
   if (n === 0) return [];
-  const greedy = chunkBySize(sorted, limits).chunks;
   if (greedy.length === 1 || greedy.length === n) return greedy;
   const tokens = sorted.map(limits.tokensOf);
-  const sizes = sorted.map(limits.sizeOf);
   // first[j]: the earliest start of a chunk ending at item j (inclusive) within every limit.
   const first = new Int32Array(n);
   let start = 0;
   let bytes = 0;
+  const sizes = sorted.map(limits.sizeOf);
   for (let j = 0; j < n; j++) {
     bytes += sizes[j]!;
-    const fits = () => {
+    for (;;) {
       const items = j - start + 1;
-      return (
+      const fits =
         items <= limits.maxItems &&
         limits.overheadBytes + bytes + (items - 1) * limits.separatorBytes <= limits.maxBytes &&
-        (items === 1 || items * tokens[j]! <= limits.maxPaddedTokens)
-      );
-    };
-    while (!fits()) bytes -= sizes[start++]!;
+        (items === 1 || items * tokens[j]! <= limits.maxPaddedTokens);
+      if (fits) break;
+      bytes -= sizes[start++]!;
+    }
     first[j] = start;
   }
-  const target = greedy.length;
-  let low = 0;
-  let high = n * Math.max(...tokens) + 1; // above any padding saving: fewest calls first
-  let best = cheapest(tokens, first, high);
-  if (best.calls > target) return greedy;
-  for (let step = 0; step < searchSteps && high - low > 1e-6; step++) {
-    const price = (low + high) / 2;
-    const candidate = cheapest(tokens, first, price);
-    if (candidate.calls <= target) {
-      high = price;
-      if (candidate.padded <= best.padded) best = candidate;
-    } else low = price;
-  }
+  // Above any padding saving (padding never exceeds n x the longest): fewest calls first.
+  const best = cheapest(tokens, first, n * tokens[n - 1]! + 1);
+  if (best.calls > greedy.length) return greedy; // cannot happen (see above); never worse than greedy
   const chunks: T[][] = [];
   let begin = 0;
   for (const end of best.ends) {

@@ -49,15 +49,17 @@ interface Urgency {
   readonly since: number;
 }
 
-const urgencyOf = (batch: readonly Plannable[]): Urgency =>
-  batch.reduce<Urgency>(
-    (u, r) => ({
-      deliveries: Math.max(u.deliveries, r.receiveCount ?? 1),
-      due: Math.min(u.due, r.deadline ?? Number.POSITIVE_INFINITY),
-      since: Math.min(u.since, r.enqueuedAt ?? Number.POSITIVE_INFINITY),
-    }),
-    { deliveries: 1, due: Number.POSITIVE_INFINITY, since: Number.POSITIVE_INFINITY },
-  );
+function urgencyOf(batch: readonly Plannable[]): Urgency {
+  let deliveries = 1;
+  let due = Number.POSITIVE_INFINITY;
+  let since = Number.POSITIVE_INFINITY;
+  for (const r of batch) {
+    deliveries = Math.max(deliveries, r.receiveCount ?? 1);
+    due = Math.min(due, r.deadline ?? Number.POSITIVE_INFINITY);
+    since = Math.min(since, r.enqueuedAt ?? Number.POSITIVE_INFINITY);
+  }
+  return { deliveries, due, since };
+}
 
 /** Most deliveries first, then earliest deadline, then oldest; ties keep the packing order. */
 const byUrgency = (a: Urgency, b: Urgency) =>
@@ -110,7 +112,7 @@ export function planBatches<T extends Plannable>(
       `${oversized.length} request(s) cannot fit one model call of ${limits.maxBytes} bytes; requests must be refused when read`,
     );
   }
-  if (packing === 'length' && ordered.length > 0) chunks = cutSorted(ordered, chunkLimits);
+  if (packing === 'length' && ordered.length > 0) chunks = cutSorted(ordered, chunkLimits, chunks);
   const batches = chunks
     .map((batch, index) => ({ batch, index, urgency: urgencyOf(batch) }))
     .sort((a, b) => byUrgency(a.urgency, b.urgency) || a.index - b.index)

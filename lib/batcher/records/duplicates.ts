@@ -12,15 +12,13 @@ import type { EnvelopeResult } from '../../contract/envelope.js';
  *   record that represents its id).
  */
 export function primaryRecords(envelopes: readonly EnvelopeResult[]): number[] {
-  const firstValid = new Map<string, number>();
-  const first = new Map<string, number>();
-  envelopes.forEach((envelope, i) => {
+  // One map, id -> its deciding record so far: the first valid one, else the first.
+  const decides = new Map<string, number>();
+  const ids = envelopes.map((envelope, i) => {
     const id = envelope.ok ? envelope.request.id : envelope.id;
-    if (!first.has(id)) first.set(id, i);
-    if (envelope.ok && !firstValid.has(id)) firstValid.set(id, i);
+    const so = decides.get(id);
+    if (so === undefined || (envelope.ok && !envelopes[so]!.ok)) decides.set(id, i);
+    return id;
   });
-  return envelopes.map((envelope) => {
-    const id = envelope.ok ? envelope.request.id : envelope.id;
-    return firstValid.get(id) ?? first.get(id)!;
-  });
+  return ids.map((id) => decides.get(id)!);
 }

@@ -95,16 +95,14 @@ export function readRecords(
     };
   });
   const primaryOf = primaryRecords(envelopes);
-  const requests = envelopes.flatMap((e, i): DeliveredRequest[] =>
-    e.ok && primaryOf[i] === i
-      ? [
-          {
-            ...e.request,
-            receiveCount: records[i]!.receiveCount,
-            enqueuedAt: records[i]!.enqueuedAt,
-          },
-        ]
-      : [],
-  );
+  const requests: DeliveredRequest[] = [];
+  for (let i = 0; i < envelopes.length; i++) {
+    const e = envelopes[i]!;
+    if (!e.ok || primaryOf[i] !== i) continue;
+    // Spelt out, not spread: one shape for every request the planner and invoker read.
+    const { id, inputJson, inputBytes, deadline } = e.request;
+    const { receiveCount, enqueuedAt } = records[i]!;
+    requests.push({ id, inputJson, inputBytes, deadline, receiveCount, enqueuedAt });
+  }
   return { envelopes, primaryOf, requests };
 }

@@ -1,6 +1,14 @@
 import { codecs } from '../../batcher/codecs/index.js';
 import { planBatches } from '../../batcher/plan/planner.js';
 import { bytesPerToken } from '../../batcher/plan/tokenEstimate.js';
+import {
+  batcherCpuMicrosPerRequest,
+  batcherMinMemoryMb,
+  type InvocationProfile,
+  type MemoryOption,
+  memoryOptions,
+  recommendMemory,
+} from '../../contract/functionMemory.js';
 import { type CallCost, predictMs } from './callCost.js';
 import { type MeasuredPeak, withinMeasuredPeaks } from './measuredPeaks.js';
 
@@ -169,4 +177,39 @@ export function recommendParallelism(
   return within
     .filter((p) => p.itemsPerSecond >= 0.97 * best)
     .sort((a, b) => a.parallelism - b.parallelism)[0];
+}
+
+/** What {@link recommendFunctionMemory} needs to know of the pipeline. */
+export interface FunctionWorkload {
+  /** Items/s the endpoint answered at the recommended shape and parallelism. */
+  readonly itemsPerSecond: number;
+  /** Requests per invocation (the event source's batch size). */
+  readonly batchSize: number;
+  /** The batcher's CPU per request at one full vCPU, µs. @default batcherCpuMicrosPerRequest */
+  readonly cpuMicrosPerRequest?: number;
+}
+
+/**
+ * The batcher's memory for this endpoint: an invocation of `batchSize` requests waits
+ * `batchSize / itemsPerSecond` for the model, and spends the handler's CPU per request on
+ * top; {@link recommendMemory} picks the cheapest size that keeps it within 25% of its
+ * duration at one full vCPU, never below what the batcher's memory use needs. A slow model
+ * (the wait dominates) gets the smallest size; a fast GPU endpoint, where the CPU is a
+ * larger part of the duration, a larger one.
+ */
+export function recommendFunctionMemory(workload: FunctionWorkload): {
+  readonly recommended: MemoryOption;
+  readonly profile: InvocationProfile;
+  readonly options: MemoryOption[];
+} {
+  const cpuMicros = workload.cpuMicrosPerRequest ?? batcherCpuMicrosPerRequest;
+  const profile = {
+    cpuMs: (workload.batchSize * cpuMicros) / 1_000,
+    waitMs: (workload.batchSize / workload.itemsPerSecond) * 1_000,
+  };
+  return {
+    recommended: recommendMemory(profile, { minMemoryMb: batcherMinMemoryMb }),
+    profile,
+    options: memoryOptions(profile).filter((o) => o.memoryMb >= batcherMinMemoryMb),
+  };
 }

@@ -4,6 +4,7 @@ import { type InvokeBatch, measureCalls, measureParallelism } from './measureEnd
 import {
   geometricGrid,
   type ParallelismPoint,
+  recommendFunctionMemory,
   recommendParallelism,
   recommendShape,
   type ShapeRecommendation,
@@ -23,6 +24,8 @@ export interface TuneOptions {
   readonly repeats: number;
   /** Parallelisms to try at the recommended shape. */
   readonly parallelisms: readonly number[];
+  /** Requests per invocation the function will get (the event source's batch size), for its memory. @default 1000 */
+  readonly batchSize?: number;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -35,6 +38,8 @@ export interface TuneReport {
   readonly shape: ShapeRecommendation;
   readonly parallelismPoints: readonly ParallelismPoint[];
   readonly parallelism: number;
+  /** The batcher's memory for this endpoint, and what each size would do. */
+  readonly memory: ReturnType<typeof recommendFunctionMemory> & { readonly batchSize: number };
 }
 
 /**
@@ -86,7 +91,18 @@ export async function tune(invoke: InvokeBatch, options: TuneOptions): Promise<T
     options.parallelisms,
     Math.max(4, 2 * options.repeats),
   );
-  const parallelism = recommendParallelism(parallelismPoints, options.maxCallMs)?.parallelism ?? 1;
+  const chosen = recommendParallelism(parallelismPoints, options.maxCallMs);
+  const parallelism = chosen?.parallelism ?? 1;
+  // The function waits for the endpoint at the throughput measured at that parallelism.
+  const batchSize = options.batchSize ?? 1_000;
+  const memory = {
+    ...recommendFunctionMemory({
+      itemsPerSecond:
+        chosen?.itemsPerSecond ?? Math.min(...parallelismPoints.map((p) => p.itemsPerSecond)),
+      batchSize,
+    }),
+    batchSize,
+  };
   return {
     samples,
     cost,
@@ -94,12 +110,13 @@ export async function tune(invoke: InvokeBatch, options: TuneOptions): Promise<T
     shape,
     parallelismPoints,
     parallelism,
+    memory,
   };
 }
 
 /** The report as text: measurements, the fit, the recommendation, and CDK context flags. */
 export function formatTuneReport(report: TuneReport, maxCallMs: number): string {
-  const { cost, shape } = report;
+  const { cost, shape, memory } = report;
   const lines = [
     'measured (fastest ms per call over interleaved rounds, one call at a time)',
     '  items  tokens/item        ms',
@@ -120,7 +137,14 @@ export function formatTuneReport(report: TuneReport, maxCallMs: number): string 
     `recommended within ${maxCallMs} ms per call: ${shape.maxItems} items, ${shape.maxTokens} padded tokens a call, ${report.parallelism} in flight`,
     `  predicted on the sample (length-aware packing, one call at a time): ${shape.itemsPerSecond.toFixed(1)} items/s; slowest possible call ${shape.worstCallMs.toFixed(0)} ms`,
     '',
-    `  -c sagebatch:modelBatchMaxItems=${shape.maxItems} -c sagebatch:modelBatchMaxTokens=${shape.maxTokens} -c sagebatch:modelParallelism=${report.parallelism}`,
+    `batcher memory for invocations of ${memory.batchSize} requests (model wait ${(memory.profile.waitMs / 1_000).toFixed(2)} s, handler CPU ${memory.profile.cpuMs.toFixed(0)} ms at one vCPU; Lambda gives one vCPU at 1769 MB, less in proportion)`,
+    '  memory MB   duration s   GB-s   slower than one vCPU',
+    ...memory.options.map(
+      (o) =>
+        `  ${String(o.memoryMb).padStart(9)}   ${(o.durationMs / 1_000).toFixed(2).padStart(10)}   ${o.gbSeconds.toFixed(2).padStart(4)}   ${(o.slowdown * 100).toFixed(0).padStart(3)}%${o.memoryMb === memory.recommended.memoryMb ? '   <- recommended: fewest GB-s within 25%' : ''}`,
+    ),
+    '',
+    `  -c sagebatch:modelBatchMaxItems=${shape.maxItems} -c sagebatch:modelBatchMaxTokens=${shape.maxTokens} -c sagebatch:modelParallelism=${report.parallelism} -c sagebatch:memorySize=${memory.recommended.memoryMb}`,
   ];
   return lines.join('\n');
 }

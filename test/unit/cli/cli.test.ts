@@ -82,7 +82,7 @@ describe('sagebatch CLI', () => {
       expect(code).toBe(0);
       expect(stdout).toMatch(/fitted cost of a call: /);
       expect(stdout).toMatch(
-        /^ {2}-c sagebatch:modelBatchMaxItems=\d+ -c sagebatch:modelBatchMaxTokens=\d+ -c sagebatch:modelParallelism=\d+$/m,
+        /^ {2}-c sagebatch:modelBatchMaxItems=\d+ -c sagebatch:modelBatchMaxTokens=\d+ -c sagebatch:modelParallelism=\d+ -c sagebatch:memorySize=\d+$/m,
       );
     });
 

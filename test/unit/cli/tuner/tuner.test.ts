@@ -11,6 +11,7 @@ import { measuredPeaks, withinMeasuredPeaks } from '../../../../lib/cli/tuner/me
 import { measureCalls } from '../../../../lib/cli/tuner/measureEndpoint.js';
 import {
   geometricGrid,
+  recommendFunctionMemory,
   recommendParallelism,
   recommendShape,
   worstCallMs,
@@ -225,6 +226,27 @@ describe('recommendParallelism', () => {
     expect(recommendParallelism(points, 1_000)?.parallelism).toBe(4);
     expect(recommendParallelism(points, 55)?.parallelism).toBe(2);
     expect(recommendParallelism(points, 10)).toBeUndefined();
+  });
+});
+
+describe('recommendFunctionMemory', () => {
+  it('gives a slow model the smallest size the batcher fits in, a fast one more CPU', () => {
+    // A CPU model answering 200 items/s: 1,000 requests wait 5 s for it.
+    const slow = recommendFunctionMemory({ itemsPerSecond: 200, batchSize: 1_000 });
+    expect(slow.profile.waitMs).toBe(5_000);
+    expect(slow.recommended.memoryMb).toBe(256);
+    // A GPU answering 20,000 items/s: 50 ms of waiting against 90 ms of handler CPU.
+    const fast = recommendFunctionMemory({ itemsPerSecond: 20_000, batchSize: 1_000 });
+    expect(fast.recommended.memoryMb).toBeGreaterThanOrEqual(1_024);
+    expect(fast.recommended.slowdown).toBeLessThanOrEqual(0.25);
+    // Never below the batcher's memory floor, whatever the CPU.
+    expect(
+      recommendFunctionMemory({ itemsPerSecond: 1, batchSize: 10, cpuMicrosPerRequest: 0 })
+        .recommended.memoryMb,
+    ).toBe(256);
+    // The options it weighs are the sizes from that floor up, each with its bill.
+    expect(slow.options[0]!.memoryMb).toBe(256);
+    expect(slow.options.every((o) => o.gbSeconds > 0)).toBe(true);
   });
 });
 
