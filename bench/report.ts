@@ -46,6 +46,7 @@ export function inferenceRatio(r: Pick<BenchResults, 'costs'>): number {
 const encodingNames: Record<ResultEncoding, string> = {
   json: '`json` (today)',
   compressed: '`compressed` (gzip)',
+  lossless: '`lossless` (float32 when exact, else gzip)',
   float32: '`float32`',
   float16: '`float16`',
   int8: '`int8`',
