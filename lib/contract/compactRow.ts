@@ -61,6 +61,14 @@ const fullNames = Object.fromEntries(
 /** `v: 2` costs its name (1 byte) and its number (1 digit: 2 bytes). */
 const FORMAT_MARK_BYTES = 3;
 
+/** Bytes one write unit covers (lib/contract/itemSize.ts). */
+const WRITE_UNIT_BYTES = 1_024;
+
+/** The most the compact form can save: every renamed attribute present. */
+const MAX_SAVINGS =
+  Object.entries(compactNames).reduce((n, [full, short]) => n + full.length - short.length, 0) -
+  FORMAT_MARK_BYTES;
+
 /** Bytes the compact form of `row` saves (negative when it would add). */
 export function compactSavings(row: ResultRow): number {
   let saved = -FORMAT_MARK_BYTES;
@@ -76,7 +84,13 @@ export function compactSavings(row: ResultRow): number {
  * the item and its size.
  */
 export function storedForm(row: ResultRow, rowBytes: number): { item: StoredRow; bytes: number } {
-  if (row.status !== ResultStatus.SUCCEEDED) return { item: row, bytes: rowBytes };
+  // Most rows are far from a unit's edge: they skip even counting the names.
+  if (
+    row.status !== ResultStatus.SUCCEEDED ||
+    rowBytes <= WRITE_UNIT_BYTES ||
+    (rowBytes - 1) % WRITE_UNIT_BYTES >= MAX_SAVINGS
+  )
+    return { item: row, bytes: rowBytes };
   const compactBytes = rowBytes - compactSavings(row);
   if (writeUnits(compactBytes) >= writeUnits(rowBytes)) return { item: row, bytes: rowBytes };
   const item: Record<string, unknown> = { [ROW_FORMAT_ATTRIBUTE]: COMPACT_ROW_FORMAT };

@@ -295,8 +295,10 @@ const gzipTryCharsPerPackedByte = 2;
  * What differs from `compressed` is the text a reader gets, never a value:
  * {@link decodeOutputText} of an `f32le` row is `JSON.stringify(JSON.parse(modelText))`,
  * every number in JavaScript's shortest round-trip form for a double (`1.0` reads back as
- * `1`, `1e-05` as `0.00001`, `-0` as `0` (decodeOutput keeps -0), and a float32 written
- * as the double it is, `0.10000000149011612`, reads back unchanged). The model's exact
+ * `1`, `1.52587890625e-05` (2^-16) as `0.0000152587890625`, `-0` as `0` (decodeOutput keeps
+ * -0), and a float32 written as the double it is, `0.10000000149011612`, reads back
+ * unchanged; float32's own shortest text `0.1` is a double that is not a float32, so such
+ * an output keeps its text). The model's exact
  * text, digits a double cannot hold included, is kept only by `json` and `compressed`.
  * Only outputs whose text starts with `[` are parsed: objects and strings never pay it.
  */

@@ -111,6 +111,25 @@ describe('compact SUCCEEDED rows: one write unit where the names were the differ
     expect(readResultRow(item as unknown as Record<string, unknown>)).toEqual(row);
   });
 
+  it('compacts exactly the rows whose write units it lowers, at every size from 200 to 4,200 bytes', () => {
+    for (const shaped of [false, true]) {
+      for (let n = 0; n <= 4_000; n++) {
+        const row: ResultRow = {
+          ...base,
+          output: new Uint8Array(n),
+          outputEncoding: 'f32le',
+          // Sizing only: a constant shape keeps every row size from 200 to 4,200 reachable.
+          ...(shaped ? { outputShape: [2, 384] } : {}),
+        };
+        const bytes = itemSizeBytes(row as unknown as Record<string, unknown>);
+        const { item, bytes: stored } = storedForm(row, bytes);
+        const saves = writeUnits(bytes - compactSavings(row)) < writeUnits(bytes);
+        expect(item !== row, `${n} bytes of output`).toBe(saves);
+        expect(stored).toBe(itemSizeBytes(item as unknown as Record<string, unknown>));
+      }
+    }
+  });
+
   it('projects the compact names beside the documented ones, and `v` only when needed', () => {
     expect(projectedNames(['id', 'status', 'expiresAt'])).toEqual(['id', 'status', 'expiresAt']);
     expect(projectedNames(['id', 'status', 'attempts'])).toEqual([
