@@ -288,7 +288,8 @@ const gzipTryCharsPerPackedByte = 2;
  *
  * - `f32le` (+ `outputShape` for a nested array) when the output is a rectangular array of
  *   numbers that are all float32 values (every float32 model's output, integers up to
- *   2^24 in magnitude, 0.5, -0 ...) and the packed row is smaller than the text;
+ *   2^24 in magnitude, 0.5, -0 ...), its text is 256 characters or more, and the packed
+ *   row is smaller than the text;
  * - otherwise what `compressed` picks: `json-gzip` when smaller, else the text (and gzip
  *   is also tried beside `f32le` when the text is short per value, where it may win).
  *
@@ -304,6 +305,10 @@ const gzipTryCharsPerPackedByte = 2;
  */
 function encodeLossless(outputJson: string): EncodedOutput {
   let best = encoded({ output: outputJson }, true);
+  // Under 256 characters the text stays, unparsed, as under `compressed`: packing could save
+  // at most ~230 bytes, and such a row (at most ~750 bytes with a 256-character id) is one
+  // write unit either way, while parsing a short array costs ~3 µs a record.
+  if (outputJson.length < minCompressChars) return best;
   const array = startsWithArray(outputJson) ? toNumericArray(JSON.parse(outputJson)) : undefined;
   const packed = array === undefined ? undefined : packExactFloat32(array.values);
   if (array !== undefined && packed !== undefined) {
@@ -316,12 +321,8 @@ function encodeLossless(outputJson: string): EncodedOutput {
       true,
     );
     if (numeric.bytes < best.bytes) best = numeric;
-    if (
-      outputJson.length < minCompressChars ||
-      outputJson.length > packed.byteLength * gzipTryCharsPerPackedByte
-    )
-      return best;
-  } else if (outputJson.length < minCompressChars) return best;
+    if (outputJson.length > packed.byteLength * gzipTryCharsPerPackedByte) return best;
+  }
   const gzip = gzipped(outputJson);
   return gzip.bytes < best.bytes ? gzip : best;
 }
