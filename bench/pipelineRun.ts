@@ -10,7 +10,9 @@ import { RequestQueue } from '../lib/aws/requestQueue.js';
 import { ResultStore } from '../lib/aws/resultStore.js';
 import { loadConfig } from '../lib/batcher/config.js';
 import { createModelInvoker } from '../lib/batcher/dependencies.js';
+import { readResultRow } from '../lib/contract/compactRow.js';
 import { gbSeconds } from '../lib/contract/functionMemory.js';
+import { decodeOutput } from '../lib/contract/resultEncoding.js';
 import type { EndpointEmulator } from '../lib/dev/endpointEmulator/EndpointEmulator.js';
 import { type AwsUsage, fakeAws } from './fakeAws.js';
 
@@ -193,12 +195,20 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     failedRecords,
     maxModelLatencyMs: Math.max(
       0,
-      ...[...aws.rows.values()].map((row) => Number(row.modelLatencyMs) || 0),
+      ...[...aws.rows.values()].map((row) => Number(readResultRow(row).modelLatencyMs) || 0),
     ),
     outputs: ids.map((id) => {
       const row = aws.rows.get(id);
-      return row?.output === undefined ? undefined : JSON.parse(String(row.output));
+      return row === undefined || readResultRow(row).output === undefined
+        ? undefined
+        : decodeOutput(readResultRow(row));
     }),
-    rows: ids.map((id) => aws.rows.get(id) ?? { id }),
+    // In the documented form, whichever form each row was stored in.
+    rows: ids.map((id) => {
+      const row = aws.rows.get(id);
+      return row === undefined
+        ? { id }
+        : (readResultRow(row) as unknown as Record<string, unknown>);
+    }),
   };
 }

@@ -49,8 +49,9 @@ export function inferenceRatio(r: Pick<BenchResults, 'costs'>): number {
 }
 
 const encodingNames: Record<ResultEncoding, string> = {
-  json: '`json` (today)',
+  json: '`json` (the first release)',
   compressed: '`compressed` (gzip)',
+  lossless: '`lossless` (float32 when exact, else gzip)',
   float32: '`float32`',
   float16: '`float16`',
   int8: '`int8`',
@@ -76,6 +77,7 @@ issue's 57.7%). "vs same-encoding baseline": both modes writing rows with that e
 
 | target | vs today's baseline | target | | vs same-encoding baseline | what the batched cost is made of (median round) |
 |---|---|---|---|---|---|
+${row(`lossless rows (the default: f32le when every number is a float32, else gzip; every value exact)`, 'lossless', 0.2, `; ${e('lossless').bitIdentical}/${e('lossless').rows} rows bit-identical`)}
 ${row('compressed JSON rows', 'compressed', 0.45)}
 ${row('packed float32 rows (bit-identical)', 'float32', 0.33, `; ${e('float32').bitIdentical}/${e('float32').rows} rows bit-identical`)}
 ${row('packed float16 rows', 'float16', 0.25, `, min cosine ${f16.minCosine.toFixed(9)} (>= 0.9999: ${verdict(f16.minCosine >= 0.9999)})`)}
@@ -116,14 +118,22 @@ ${rows}
 
 function encodingsSection(r: BenchResults): string {
   const x = r.encodings;
+  const named = (enc: ResultEncoding) =>
+    `${encodingNames[enc]}${enc === x.defaultEncoding ? ' (**default**)' : ''}`;
   const rows = x.encodings
     .map((e) => {
       const c = r.costsByEncoding[e.encoding];
       const stored = Object.entries(e.storedAs)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ');
-      return `| ${encodingNames[e.encoding]} | ${f(e.rowBytes, 0)} (max ${f(e.maxRowBytes, 0)}) | ${f(e.writeUnitsPerRow, 2)} | ${stored} | ${f(e.encodeMicros, 0)} | ${e.minCosine.toFixed(9)} | ${e.maxAbsDiff.toExponential(2)} | ${e.bitIdentical}/${e.rows} | ${usd(c.sagebatch.dynamodb)} | ${usd(c.sagebatch.total)} | ${usd(c.baseline.total)} |`;
+      return `| ${named(e.encoding)} | ${f(e.rowBytes, 0)} (max ${f(e.maxRowBytes, 0)}) | ${f(e.writeUnitsPerRow, 2)} (${f(e.writeUnitsPerRowDocumented, 2)}; ${e.compactRows} compact) | ${stored} | ${f(e.encodeMicros, 0)} | ${e.minCosine.toFixed(9)} | ${e.maxAbsDiff.toExponential(2)} | ${e.bitIdentical}/${e.rows} | ${usd(c.sagebatch.dynamodb)} | ${usd(c.sagebatch.total)} | ${usd(c.baseline.total)} |`;
     })
+    .join('\n');
+  const reference = x.reference
+    .map(
+      (ref) =>
+        `| ${ref.output} | ${named(ref.encoding)} | ${ref.storedAs} | ${f(ref.documentedBytes, 0)} | ${f(ref.storedBytes, 0)} | ${ref.documentedUnits} | **${ref.storedUnits}** |`,
+    )
     .join('\n');
   const compressors = x.compressors
     .map(
@@ -139,9 +149,19 @@ the row's other attributes unchanged (ids shaped like SQS message and Lambda req
 size rules (\`lib/contract/itemSize.ts\`), write units rounded up per row. Quality: each decoded output against the model's
 full-precision output (its JSON numbers). Costs per 1M requests, median round, busy-time pricing.
 
-| setting | row bytes, mean | write units per row | stored as (rows) | encode µs/row | min cosine | max abs diff | bit-identical rows | DynamoDB, sagebatch | total, sagebatch | total, one per call |
+| setting | row bytes, mean (as stored) | write units per row (documented form only; compact rows) | stored as (rows) | encode µs/row | min cosine | max abs diff | bit-identical rows | DynamoDB, sagebatch | total, sagebatch | total, one per call |
 |---|---|---|---|---|---|---|---|---|---|---|
 ${rows}
+
+A row is stored in the compact form (one-letter attribute names, \`v: 2\`; lib/contract/compactRow.ts) only when that
+saves a whole write unit; readers get the documented form back either way.
+
+Reference outputs near the 1 KB write unit, each row with UUID ids as on AWS (\`bench/encodings.ts\`), in the documented
+form and as stored:
+
+| output | setting | stored as | bytes, documented form | bytes, as stored | write units, documented form | write units, as stored |
+|---|---|---|---|---|---|---|
+${reference}
 
 Compressors measured on the same outputs (up to 500; why \`compressed\` is gzip):
 
@@ -201,14 +221,14 @@ export function renderReport(r: BenchResults): string {
   const row = (label: string, pick: (x: BenchResults['baseline']) => string) =>
     `| ${label} | ${pick(r.baseline)} | ${pick(r.sagebatch)} |`;
   const costRow = (label: string, key: keyof CostPerMillion) =>
-    `| ${label} | ${usd(r.costs.baseline[key])} | ${usd(r.costs.sagebatch[key])} | ${usd(r.costsByEncoding.float16.sagebatch[key])} |`;
+    `| ${label} | ${usd(r.costs.baseline[key])} | ${usd(r.costs.sagebatch[key])} | ${usd(r.costsByEncoding[r.encodings.defaultEncoding].sagebatch[key])} |`;
   const efficiency = r.efficiencyMeaningful
     ? `${range(r.ratios.efficiency)} (median round ${f(r.sagebatch.itemsPerSecond, 1)} / ${f(best, 1)})`
     : `not meaningful here (${range(r.ratios.efficiency)}: ${r.mode === 'quick' ? "the simulated model's calls overlap while the curve runs them one at a time, and the run is small" : 'above 100%: the curve was measured slower than the pipeline ran'})`;
   const rounds = r.rounds
     .map(
       (x, i) =>
-        `| ${i + 1}${i === r.medianRound ? ' (median)' : ''} | ${f(x.curveBest, 1)} | ${f(x.baselineItemsPerSecond, 1)} | ${f(x.batchedItemsPerSecond, 1)} | ${pct(x.efficiency)} | ${pct(x.inferenceRatio)} | ${pct(x.totalRatio.json)} | ${pct(x.totalRatio.compressed)} | ${pct(x.totalRatio.float32)} | ${pct(x.totalRatio.float16)} |`,
+        `| ${i + 1}${i === r.medianRound ? ' (median)' : ''} | ${f(x.curveBest, 1)} | ${f(x.baselineItemsPerSecond, 1)} | ${f(x.batchedItemsPerSecond, 1)} | ${pct(x.efficiency)} | ${pct(x.inferenceRatio)} | ${pct(x.totalRatio.json)} | ${pct(x.totalRatio.lossless)} | ${pct(x.totalRatio.compressed)} | ${pct(x.totalRatio.float32)} | ${pct(x.totalRatio.float16)} |`,
     )
     .join('\n');
   return `# sagebatch benchmark (${r.mode})
@@ -222,7 +242,8 @@ export function renderReport(r: BenchResults): string {
 
 | measure | result (median of ${r.rounds.length} rounds, min–max) | target | |
 |---|---|---|---|
-| cost per 1M requests, sagebatch / one message per call, json rows (today) | ${range(r.ratios.total.json)} | | |
+| cost per 1M requests, sagebatch / one message per call, json rows (the first release's) | ${range(r.ratios.total.json)} | | |
+| the same with the default \`${r.encodings.defaultEncoding}\` rows (every value exact) | ${range(r.ratios.total[r.encodings.defaultEncoding])} | at most 20% | ${verdict(r.ratios.total[r.encodings.defaultEncoding].median <= 0.2)} |
 | the same with \`float16\` rows | ${range(r.ratios.total.float16)} | at most 25% | ${verdict(r.ratios.total.float16.median <= 0.25)} |
 | the inference path (endpoint + Lambda + SQS), sagebatch at ${r.sagebatch.memoryMb} MB, one per call at ${r.baseline.memoryMb} MB | ${range(r.ratios.inference)} | at most 10% | ${verdict(r.ratios.inference.median <= 0.1)} |
 | pipeline efficiency (sagebatch items/s / the same round's model best) | ${efficiency} | at least 90% | ${r.efficiencyMeaningful ? verdict(r.ratios.efficiency.median >= 0.9) : 'n/a'} |
@@ -235,8 +256,8 @@ Busy-time pricing (the endpoint charged only for the seconds it computes). At a 
 ${targetsSection(r)}
 ### Each round
 
-| round | model best items/s | one per call items/s | sagebatch items/s | efficiency | inference path | total, json | total, compressed | total, float32 | total, float16 |
-|---|---|---|---|---|---|---|---|---|---|
+| round | model best items/s | one per call items/s | sagebatch items/s | efficiency | inference path | total, json | total, lossless | total, compressed | total, float32 | total, float16 |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rounds}
 
 ## The model's own curve
@@ -280,7 +301,7 @@ Busy-time pricing, median round.
 
 ![cost](cost.svg)
 
-| service | one message per call (json rows) | sagebatch, json rows | sagebatch, float16 rows |
+| service | one message per call (json rows) | sagebatch, json rows | sagebatch, ${r.encodings.defaultEncoding} rows (the default) |
 |---|---|---|---|
 ${costRow('SageMaker endpoint (busy time, ml.m5.xlarge)', 'sagemaker')}
 ${costRow('Lambda (GB-s + requests)', 'lambda')}

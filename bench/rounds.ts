@@ -1,4 +1,4 @@
-import type { ResultEncoding } from '../lib/contract/resultEncoding.js';
+import { type ResultEncoding, resultEncodings } from '../lib/contract/resultEncoding.js';
 import { type CostPerMillion, costPerMillion, directCostPerMillion, type RowCost } from './cost.js';
 import type { EncodingsResult } from './encodings.js';
 import type { CurvePoint } from './modelCurve.js';
@@ -56,7 +56,7 @@ export interface RoundsSummary {
   readonly profiles: { readonly profile: TrafficProfile; readonly costs: ProfileCost[] }[];
 }
 
-const encodingsList: ResultEncoding[] = ['json', 'compressed', 'float32', 'float16', 'int8'];
+const encodingsList: readonly ResultEncoding[] = resultEncodings;
 const path = (c: CostPerMillion) => c.sagemaker + c.lambda + c.sqs;
 
 /** Median, min and max of every ratio over the rounds; costs and profiles from the median round. */
@@ -139,7 +139,7 @@ export function summarizeRounds(
       overheadSecondsPerRecord: 0,
       row: null,
     },
-    ...(['json', 'compressed', 'float32', 'float16'] as const).map(
+    ...(['json', 'lossless', 'compressed', 'float32', 'float16'] as const).map(
       (enc): ServingMode => ({
         name: `sagebatch, ${enc} rows`,
         recordsPerInvocation: (rate) =>

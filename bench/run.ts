@@ -207,13 +207,14 @@ async function batchingBench(model: { url: string } | null): Promise<void> {
       await costChart({
         'one per call': summary.costsByEncoding.json.baseline,
         'sagebatch, json': summary.costsByEncoding.json.sagebatch,
+        'sagebatch, lossless (default)': summary.costsByEncoding.lossless.sagebatch,
         'sagebatch, compressed': summary.costsByEncoding.compressed.sagebatch,
         'sagebatch, float16': summary.costsByEncoding.float16.sagebatch,
       }),
     );
     writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(
-      `inference path ${(summary.ratios.inference.median * 100).toFixed(1)}%, total (json) ${(summary.ratios.total.json.median * 100).toFixed(1)}%, total (float16) ${(summary.ratios.total.float16.median * 100).toFixed(1)}%, min cosine ${quality.minCosine.toFixed(7)}`,
+      `inference path ${(summary.ratios.inference.median * 100).toFixed(1)}%, total (json) ${(summary.ratios.total.json.median * 100).toFixed(1)}%, total (lossless, the default) ${(summary.ratios.total.lossless.median * 100).toFixed(1)}%, total (float16) ${(summary.ratios.total.float16.median * 100).toFixed(1)}%, min cosine ${quality.minCosine.toFixed(7)}`,
     );
   } finally {
     await endpoint.stop();

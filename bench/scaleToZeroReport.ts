@@ -32,7 +32,8 @@ export function modesFromResults(results: {
   return [
     pick('one message per call (json rows)'),
     pick('direct InvokeEndpoint, one item a call, no pipeline', true),
-    pick('sagebatch, compressed rows'),
+    // The default setting's rows.
+    pick('sagebatch, lossless rows'),
   ];
 }
 

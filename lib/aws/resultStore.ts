@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import { abortable } from '../common/abortable.js';
 import { defaultRetryPolicy, pause, type RetryPolicy } from '../common/retryPolicy.js';
 import { AwsLimits } from '../contract/awsLimits.js';
+import { projectedNames, readResultRow, type StoredRow } from '../contract/compactRow.js';
 import { deadLetterIdOf } from '../contract/deadLetterId.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 
@@ -97,7 +98,8 @@ export class ResultStore {
 
   /**
    * Reads rows by id with BatchGetItem (100 keys a call), retrying UnprocessedKeys with
-   * backoff. Ids not found are absent from the map; keys still unprocessed after the
+   * backoff. Rows come back in the documented form, compact rows included
+   * (lib/contract/compactRow.ts). Ids not found are absent from the map; keys still unprocessed after the
    * retries are reported in `unread` rather than guessed at.
    */
   async getRows(
@@ -108,12 +110,12 @@ export class ResultStore {
     const rows = new Map<string, ResultRow>();
     const unread: string[] = [];
     const unique = [...new Set(ids)];
-    const projection = attributes
+    // A compact row holds some attributes under other names: project those too.
+    const names = attributes ? projectedNames(attributes) : undefined;
+    const projection = names
       ? {
-          ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(','),
-          ExpressionAttributeNames: Object.fromEntries(
-            attributes.map((name, i) => [`#a${i}`, name]),
-          ),
+          ProjectionExpression: names.map((_, i) => `#a${i}`).join(','),
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
         }
       : {};
     for (let start = 0; start < unique.length; start += AwsLimits.dynamoBatchGetKeys) {
@@ -145,7 +147,7 @@ export class ResultStore {
             options.signal,
           );
           for (const item of response.Responses?.[this.#tableName] ?? []) {
-            rows.set(String(item.id), item as ResultRow);
+            rows.set(String(item.id), readResultRow(item));
           }
           keys = response.UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
         } catch (error) {
@@ -185,12 +187,12 @@ export class ResultStore {
    * written with the conditional PutItem too, so they can never overwrite a success.
    */
   async write(
-    rows: readonly ResultRow[],
+    rows: readonly StoredRow[],
     options: StoreCallOptions & { conditional?: ReadonlySet<string> } = {},
   ): Promise<Map<string, WriteOutcome>> {
     const limit = pLimit(this.#writeParallelism);
     const outcomes = new Map<string, WriteOutcome>();
-    const succeeded: ResultRow[] = [];
+    const succeeded: StoredRow[] = [];
     const others: Promise<void>[] = [];
     for (const row of rows) {
       if (row.status === ResultStatus.SUCCEEDED && !options.conditional?.has(row.id)) {
@@ -265,7 +267,7 @@ export class ResultStore {
 
   /** One BatchWriteItem of up to 25 rows, UnprocessedItems retried with backoff. */
   async #batchWrite(
-    rows: ResultRow[],
+    rows: StoredRow[],
     outcomes: Map<string, WriteOutcome>,
     options: StoreCallOptions,
   ): Promise<void> {
@@ -295,13 +297,13 @@ export class ResultStore {
     }
     const unwritten = new Set(
       pending.map((request) =>
-        String((request as { PutRequest: { Item: ResultRow } }).PutRequest.Item.id),
+        String((request as { PutRequest: { Item: StoredRow } }).PutRequest.Item.id),
       ),
     );
     for (const row of rows) outcomes.set(row.id, unwritten.has(row.id) ? 'error' : 'written');
   }
 
-  async #put(row: ResultRow, options: StoreCallOptions): Promise<WriteOutcome> {
+  async #put(row: StoredRow, options: StoreCallOptions): Promise<WriteOutcome> {
     if (options.signal?.aborted) return 'error';
     // A failure (FAILED or RETRYING) also keeps the FAILED row of its own attempt.
     const guarded = row.status !== ResultStatus.SUCCEEDED;

@@ -11,6 +11,7 @@
  * const { results, pending } = await client.waitForResults(ids, { timeoutMs: 60_000 });
  * ```
  */
+export { compactNames, readResultRow } from '../contract/compactRow.js';
 export { ErrorCode, type ErrorInfo } from '../contract/errorCodes.js';
 export { ConfigError, SagebatchError } from '../contract/errors.js';
 export { DeadLetterAttribute } from '../contract/messageAttributes.js';

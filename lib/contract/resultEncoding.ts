@@ -10,6 +10,7 @@
  * |--------------|------------------------------------------------------------------------|------------------------------------------|
  * | `json`       | `output`: the model's JSON text (String), no `outputEncoding`: today's rows | yes, for any JSON                    |
  * | `compressed` | `json-gzip` (Binary: the same text, gzip) when smaller, else `json`    | yes, for any JSON                        |
+ * | `lossless`   | `f32le` when every number of a rectangular numeric output is a float32, else as `compressed` | the values, for any JSON (see {@link encodeLossless}) |
  * | `float32`    | `f32le` (Binary, float32 little-endian) for arrays of finite numbers   | bit-identical for float32 model outputs; a double that is not a float32 is rounded to the nearest one (relative error <= 2^-24) |
  * | `float16`    | `f16le` (Binary, IEEE half little-endian) for numbers within +-65504   | relative error <= 2^-11 (0.049%), absolute <= 2^-25 below 2^-14 |
  * | `int8`       | `i8` (Binary: one float32 scale per innermost vector, then int8 values) | error <= max abs of the vector / 254   |
@@ -41,7 +42,14 @@ import {
 } from './numericArray.js';
 
 /** The encodings a pipeline may ask for (see the module notes). */
-export const resultEncodings = ['json', 'compressed', 'float32', 'float16', 'int8'] as const;
+export const resultEncodings = [
+  'json',
+  'compressed',
+  'lossless',
+  'float32',
+  'float16',
+  'int8',
+] as const;
 
 /** One of {@link resultEncodings}. */
 export type ResultEncoding = (typeof resultEncodings)[number];
@@ -184,19 +192,28 @@ function packNumeric(array: NumericArray, encoding: NumericEncoding): Uint8Array
  * const row = { id, status: 'SUCCEEDED', ...attributes };
  */
 export function encodeOutput(outputJson: string, encoding: ResultEncoding): EncodedOutput {
+  if (encoding === 'lossless') return encodeLossless(outputJson);
   let best = encoded({ output: outputJson }, true);
   if (encoding === 'json') return best;
   // A short text gains a few bytes at most (gzip adds 18 of its own): not worth the ~10 µs
   // a gzipSync call costs, which for small outputs was a third of the handler's CPU.
   if (outputJson.length >= minCompressChars) {
-    const gzip = encoded(
-      { output: new Uint8Array(gzipSync(outputJson)), outputEncoding: StoredEncoding.jsonGzip },
-      true,
-    );
+    const gzip = gzipped(outputJson);
     if (gzip.bytes < best.bytes) best = gzip;
   }
   if (encoding === 'compressed') return best;
-  const numericEncoding = numericFor[encoding];
+  return encodeNumeric(outputJson, numericFor[encoding], best);
+}
+
+/**
+ * The numeric form of an output when it applies and is smaller than `best` (the JSON
+ * form already chosen), else `best`.
+ */
+function encodeNumeric(
+  outputJson: string,
+  numericEncoding: NumericEncoding,
+  best: EncodedOutput,
+): EncodedOutput {
   const array = toNumericArray(JSON.parse(outputJson));
   if (array === undefined) return best;
   const packed = packNumeric(array, numericEncoding);
@@ -219,6 +236,95 @@ export function encodeOutput(outputJson: string, encoding: ResultEncoding): Enco
       return array.values.every((v, i) => Object.is(v, back[i]));
     },
   };
+}
+
+const gzipped = (outputJson: string): EncodedOutput =>
+  encoded(
+    { output: new Uint8Array(gzipSync(outputJson)), outputEncoding: StoredEncoding.jsonGzip },
+    true,
+  );
+
+/** Whether the first character of `text` past JSON whitespace is `[`. */
+function startsWithArray(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // JSON whitespace: space, tab, line feed, carriage return (RFC 8259, section 2).
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    return c === 0x5b;
+  }
+  return false;
+}
+
+/**
+ * `values` as float32 little-endian bytes when every one of them is a float32 (packing
+ * gives it back exactly: Math.fround(x) === x, -0 included), else undefined. A double
+ * beyond float32's range fails the same check (it would pack as infinity).
+ */
+function packExactFloat32(values: readonly number[]): Uint8Array | undefined {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    view.setFloat32(i * 4, x, true);
+    // `===` suffices: -0 packs as -0 (Math.fround(-0) is -0), and a value that rounds to a
+    // zero of either sign differs from a nonzero x.
+    if (view.getFloat32(i * 4, true) !== x) return undefined;
+  }
+  return bytes;
+}
+
+/**
+ * Beside `f32le`, gzip is tried only for text of at most this many characters per packed
+ * byte (8 a value, separators included: small integers, short decimals), where it may win.
+ * A float32 model writes most values as the double they are, 10 to 20 characters
+ * (`-0.034483954310417175,`), which gzip leaves at about 44% (bench/REPORT.md), 8 bytes
+ * and more a value against f32le's 4: the ~150 µs gzip of an embedding is skipped there.
+ */
+const gzipTryCharsPerPackedByte = 2;
+
+/**
+ * The `lossless` encoding: per output, the smallest form that gives a reader back the
+ * model's values exactly, as JSON.parse reads them (IEEE 754 doubles, -0 kept):
+ *
+ * - `f32le` (+ `outputShape` for a nested array) when the output is a rectangular array of
+ *   numbers that are all float32 values (every float32 model's output, integers up to
+ *   2^24 in magnitude, 0.5, -0 ...), its text is 256 characters or more, and the packed
+ *   row is smaller than the text;
+ * - otherwise what `compressed` picks: `json-gzip` when smaller, else the text (and gzip
+ *   is also tried beside `f32le` when the text is short per value, where it may win).
+ *
+ * What differs from `compressed` is the text a reader gets, never a value:
+ * {@link decodeOutputText} of an `f32le` row is `JSON.stringify(JSON.parse(modelText))`,
+ * every number in JavaScript's shortest round-trip form for a double (`1.0` reads back as
+ * `1`, `1.52587890625e-05` (2^-16) as `0.0000152587890625`, `-0` as `0` (decodeOutput keeps
+ * -0), and a float32 written as the double it is, `0.10000000149011612`, reads back
+ * unchanged; float32's own shortest text `0.1` is a double that is not a float32, so such
+ * an output keeps its text). The model's exact
+ * text, digits a double cannot hold included, is kept only by `json` and `compressed`.
+ * Only outputs whose text starts with `[` are parsed: objects and strings never pay it.
+ */
+function encodeLossless(outputJson: string): EncodedOutput {
+  let best = encoded({ output: outputJson }, true);
+  // Under 256 characters the text stays, unparsed, as under `compressed`: packing could save
+  // at most ~230 bytes, and such a row (at most ~750 bytes with a 256-character id) is one
+  // write unit either way, while parsing a short array costs ~3 µs a record.
+  if (outputJson.length < minCompressChars) return best;
+  const array = startsWithArray(outputJson) ? toNumericArray(JSON.parse(outputJson)) : undefined;
+  const packed = array === undefined ? undefined : packExactFloat32(array.values);
+  if (array !== undefined && packed !== undefined) {
+    const numeric = encoded(
+      {
+        output: packed,
+        outputEncoding: StoredEncoding.float32,
+        ...(array.shape.length > 1 ? { outputShape: array.shape } : {}),
+      },
+      true,
+    );
+    if (numeric.bytes < best.bytes) best = numeric;
+    if (outputJson.length > packed.byteLength * gzipTryCharsPerPackedByte) return best;
+  }
+  const gzip = gzipped(outputJson);
+  return gzip.bytes < best.bytes ? gzip : best;
 }
 
 function unpackNumeric(bytes: Uint8Array, encoding: NumericEncoding, shape: readonly number[]) {

@@ -19,6 +19,10 @@ export type ResultStatus = (typeof ResultStatus)[keyof typeof ResultStatus];
  * lib/contract/resultEncoding.ts), or, when it was too large for the row, in the results
  * bucket object `outputLocation` names (lib/contract/outputLocation.ts), with no `output`.
  * `decodeOutput` (and `SagebatchClient`) read every form.
+ *
+ * This is the documented form. A SUCCEEDED row may be stored in a compact form (one-letter
+ * names, `v: 2`) where that saves a write unit; readers get this form back from
+ * `readResultRow` (lib/contract/compactRow.ts), which ResultStore.getRows applies.
  */
 export interface ResultRow {
   readonly id: string;

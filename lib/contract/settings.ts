@@ -160,15 +160,17 @@ export const batcherSettings = {
   },
   /**
    * How SUCCEEDED rows store the model's output (see lib/contract/resultEncoding.ts):
-   * `compressed` (gzip of the exact JSON text, only when smaller; lossless for any JSON),
-   * `json` (the text as is), or opt-in numeric packing for arrays of numbers: `float32`
-   * (bit-identical to a float32 model), `float16`, `int8` (lossy, error documented).
-   * @default 'compressed'
+   * `lossless` (float32 packing when every number of a numeric output is a float32, else
+   * as `compressed`: every value exact, text re-spelt only for packed rows), `compressed`
+   * (gzip of the exact JSON text, only when smaller), `json` (the text as is), or opt-in
+   * numeric packing for arrays of numbers: `float32` (bit-identical to a float32 model,
+   * rounds other doubles), `float16`, `int8` (lossy, error documented).
+   * @default 'lossless'
    */
   resultEncoding: {
     env: 'RESULT_ENCODING',
     schema: z.enum(resultEncodings),
-    default: 'compressed',
+    default: 'lossless',
     prop: true,
   },
   /**

@@ -423,7 +423,7 @@ describe('the results bucket (outputs too large for a row)', () => {
     const batcher = functions.find((f) => String(f.Properties.Description).includes('batcher'))!;
     expect(batcher.Properties.Environment.Variables).toMatchObject({
       RESULTS_BUCKET_NAME: { Ref: expect.stringMatching(/^PipelineResultsBucket/) },
-      RESULT_ENCODING: 'compressed',
+      RESULT_ENCODING: 'lossless',
       RESULT_OFFLOAD_BYTES: '65536',
     });
     const finalizer = functions.find((f) =>

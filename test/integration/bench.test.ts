@@ -104,14 +104,26 @@ describe('npm run bench -- --quick', () => {
     expect(results.encodings.encodings.map((e) => e.encoding)).toEqual([
       'json',
       'compressed',
+      'lossless',
       'float32',
       'float16',
       'int8',
     ]);
+    // The default is named, priced beside the others, and marked in the report.
+    expect(results.encodings.defaultEncoding).toBe('lossless');
+    expect(results.ratios.total.lossless.rounds).toHaveLength(3);
+    expect(report).toContain('`lossless` (float32 when exact, else gzip) (**default**)');
+    // Write units per row in both row forms, for the reference outputs too.
+    const f16 = results.encodings.reference.find(
+      (r) => r.output === 'embedding, 384 float32 values' && r.encoding === 'float16',
+    );
+    expect(f16).toMatchObject({ documentedUnits: 2, storedUnits: 1 });
+    expect(results.encodings.reference).toHaveLength(4 * 6);
     for (const e of results.encodings.encodings) {
       expect(e.rows).toBe(300);
       expect(Object.values(e.storedAs).reduce((a, b) => a + b, 0)).toBe(300);
       expect(e.writeUnitsPerRow).toBeGreaterThanOrEqual(1);
+      expect(e.writeUnitsPerRow).toBeLessThanOrEqual(e.writeUnitsPerRowDocumented);
     }
     for (const { profile, costs } of results.profiles) {
       for (const c of costs) {

@@ -13,6 +13,8 @@ import {
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readResultRow } from '../../lib/contract/compactRow.js';
+import { itemSizeBytes, writeUnits } from '../../lib/contract/itemSize.js';
 import { parseOutputLocation } from '../../lib/contract/outputLocation.js';
 import { localClientConfig } from '../../lib/dev/localAws.js';
 import { type LocalStack, startLocalStack } from './localStack.js';
@@ -90,21 +92,45 @@ async function sendAndWait(inputs: Map<string, unknown>) {
 }
 
 describe('result encodings through the deployed stack', () => {
-  it('compressed (the default): rows hold gzip, a large output goes to S3, client and CLI read both exactly', async () => {
+  it('lossless (the default): float32 outputs packed, compact rows where they save a unit, text gzip, a large output in S3; client and CLI read all exactly', async () => {
     const inputs = new Map<string, unknown>([
-      ...[0, 1, 2].map((i): [string, unknown] => [`gz-${run}-${i}`, vector(i, 384)]),
-      [`gz-${run}-object`, { label: 'positive', score: 0.25, note: 'héllo ✓' }],
+      ...[0, 1, 2].map((i): [string, unknown] => [`ll-${run}-${i}`, vector(i, 384)]),
+      // Classifier-sized score vectors around the 1 KB line: those whose documented row
+      // is just over one write unit are stored compact (lib/contract/compactRow.ts).
+      ...Array.from({ length: 24 }, (_, k): [string, unknown] => [
+        `ll-${run}-cls-${180 + k}`,
+        vector(100 + k, 180 + k),
+      ]),
+      [`ll-${run}-object`, { label: 'positive', score: 0.25, note: 'héllo ✓' }],
       // About 120 KB of JSON, about 90 KB gzipped: above the 64 KiB default threshold.
-      [`gz-${run}.big:1`, incompressible(120_000)],
+      [`ll-${run}.big:1`, incompressible(120_000)],
     ]);
     const { ids, results } = await sendAndWait(inputs);
     for (const id of ids) expect(results.get(id)?.status, id).toBe('SUCCEEDED');
 
-    const embedding = await row(`gz-${run}-0`);
-    expect(embedding.outputEncoding).toBe('json-gzip');
-    expect(embedding.output).toBeInstanceOf(Uint8Array);
-    const big = await row(`gz-${run}.big:1`);
+    const embedding = await row(`ll-${run}-0`);
+    expect(embedding.outputEncoding).toBe('f32le');
+    expect((embedding.output as Uint8Array).byteLength).toBe(384 * 4);
+    let compact = 0;
+    for (let k = 0; k < 24; k++) {
+      const item = await row(`ll-${run}-cls-${180 + k}`);
+      const documented = readResultRow(item);
+      expect(documented.outputEncoding).toBe('f32le');
+      const size = itemSizeBytes(item);
+      if (item.v === 2) {
+        compact++;
+        // Compact only where it saves a whole write unit.
+        expect(writeUnits(size)).toBe(1);
+        expect(writeUnits(itemSizeBytes(documented as unknown as Record<string, unknown>))).toBe(2);
+      } else expect(item.outputEncoding).toBe('f32le');
+    }
+    expect(compact).toBeGreaterThan(0);
+    expect(compact).toBeLessThan(24);
+    const object = await row(`ll-${run}-object`);
+    expect(object.output).toBe(JSON.stringify(inputs.get(`ll-${run}-object`)));
+    const big = await row(`ll-${run}.big:1`);
     expect(big.output).toBeUndefined();
+    expect(big.outputEncoding).toBe('json-gzip');
     const location = parseOutputLocation(big.outputLocation);
     expect(location.bucket).toBe(stack.outputs.resultsBucket);
     const head = await stack.s3.send(

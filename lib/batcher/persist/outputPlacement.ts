@@ -1,5 +1,6 @@
 import type { ResultObject } from '../../aws/resultBucket.js';
 import { AwsLimits } from '../../contract/awsLimits.js';
+import { type StoredRow, storedForm } from '../../contract/compactRow.js';
 import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.js';
 import { itemSizeBytes } from '../../contract/itemSize.js';
 import {
@@ -27,8 +28,9 @@ export interface OutputPolicy {
 export type OutputPlacement =
   | {
       readonly kind: 'row';
-      readonly row: ResultRow;
-      /** The row's size by DynamoDB's rules. */
+      /** The row to write: the documented form, or the compact one where that saves a write unit. */
+      readonly row: StoredRow;
+      /** The stored row's size by DynamoDB's rules. */
       readonly rowBytes: number;
     }
   | {
@@ -53,7 +55,8 @@ export const maxRowBytes = AwsLimits.dynamoMaxItemBytes - 1_024;
  * whole row by DynamoDB's item size rules (lib/contract/itemSize.ts):
  *
  * - in the row, when the encoded output is at most `offloadBytes` and the row fits a
- *   DynamoDB item with room to spare ({@link maxRowBytes});
+ *   DynamoDB item with room to spare ({@link maxRowBytes}); in the compact row form when
+ *   that saves a write unit (lib/contract/compactRow.ts);
  * - otherwise in the results bucket, the row pointing at it (whatever `offloadBytes` is,
  *   a row that would not fit always goes there);
  * - OUTPUT_TOO_LARGE only for what neither can take: no bucket and a row beyond 400 KB,
@@ -73,7 +76,8 @@ export function placeOutput(
   const rowBytes = baseBytes + encoded.bytes;
   const fits = rowBytes <= maxRowBytes;
   if (fits && (policy.bucket === undefined || encoded.bytes <= policy.offloadBytes)) {
-    return { kind: 'row', row: withOutput(base, encoded.attributes), rowBytes };
+    const stored = storedForm(withOutput(base, encoded.attributes), rowBytes);
+    return { kind: 'row', row: stored.item, rowBytes: stored.bytes };
   }
   if (policy.bucket === undefined) {
     return {

@@ -2,6 +2,7 @@ import type { DeadLetterPublisher } from '../../aws/deadLetterPublisher.js';
 import type { RequestQueue } from '../../aws/requestQueue.js';
 import type { ResultBucket, ResultObject } from '../../aws/resultBucket.js';
 import type { ResultStore, WriteOutcome } from '../../aws/resultStore.js';
+import type { StoredRow } from '../../contract/compactRow.js';
 import { deadLetterIdOf } from '../../contract/deadLetterId.js';
 import { ErrorCode } from '../../contract/errorCodes.js';
 import { itemSizeBytes } from '../../contract/itemSize.js';
@@ -79,7 +80,7 @@ const clientCodes: ReadonlySet<string> = new Set([ErrorCode.INVALID_REQUEST, Err
 interface Recorded {
   /** The settlement, its verdict turned FAILED / OUTPUT_TOO_LARGE if the output fits nowhere. */
   readonly settlement: Settlement;
-  readonly row?: ResultRow;
+  readonly row?: StoredRow;
   readonly rowBytes: number;
   /** An output kept in the results bucket: put before its row is written. */
   readonly object?: ResultObject;
@@ -148,7 +149,7 @@ function recordOf(settlement: Settlement, sinks: OutcomeSinks): Recorded {
 
 const write = (
   store: OutcomeSinks['store'],
-  rows: readonly ResultRow[],
+  rows: readonly StoredRow[],
   options: Parameters<ResultStore['write']>[1],
 ): Promise<Map<string, WriteOutcome>> =>
   rows.length > 0 ? store.write(rows, options) : Promise.resolve(new Map());
@@ -182,8 +183,8 @@ export async function persistOutcomes(
   const recorded = given.map((settlement) => recordOf(settlement, sinks));
   // From here on, an output that fits nowhere is the FAILED / OUTPUT_TOO_LARGE it became.
   const settlements = recorded.map((r) => r.settlement);
-  const failedRows: ResultRow[] = [];
-  const otherRows: ResultRow[] = [];
+  const failedRows: StoredRow[] = [];
+  const otherRows: StoredRow[] = [];
   const offloaded: Recorded[] = [];
   for (const r of recorded) {
     if (r.row === undefined) continue;
@@ -202,7 +203,7 @@ export async function persistOutcomes(
       offloaded.map((r) => r.object!),
       { signal, onError: (error) => onError?.('results-bucket', error) },
     );
-    const rows: ResultRow[] = [];
+    const rows: StoredRow[] = [];
     const outcomes = new Map<string, WriteOutcome>();
     for (const r of offloaded) {
       if (unstored.has(r.object!.key)) outcomes.set(r.row!.id, 'error');

@@ -4,6 +4,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/li
 import { HttpResponse } from '@smithy/core/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultStore } from '../../../lib/aws/resultStore.js';
+import { storedForm } from '../../../lib/contract/compactRow.js';
 import { deadLetterIdOf } from '../../../lib/contract/deadLetterId.js';
 import {
   decodeOutput,
@@ -285,4 +286,42 @@ describe('ResultStore with encoded outputs, as DynamoDB sees them', () => {
       if (encoded.exact) expect(decodeOutputText(back)).toBe(json);
     },
   );
+
+  it('writes a compact row as stored and reads it back in the documented form, projections too', async () => {
+    const full: ResultRow = {
+      ...row('r', 'SUCCEEDED'),
+      ...encodeOutput(
+        JSON.stringify(Array.from({ length: 200 }, (_, i) => Math.fround(i / 7))),
+        'lossless',
+      ).attributes,
+      modelLatencyMs: 12,
+      batchItems: 3,
+    };
+    const { item } = storedForm(full, 1_030); // a 2-unit row that compacts to 1 unit
+    const { wire, store } = wireTable();
+    expect((await store.write([item])).get('r')).toBe('written');
+    expect(Object.keys(wire.item!).sort()).toEqual(
+      ['a', 'b', 'c', 'e', 'expiresAt', 'i', 'id', 'l', 'm', 'o', 'q', 'status', 'v'].sort(),
+    );
+    const { rows } = await store.getRows(['r']);
+    expect(rows.get('r')).toEqual(full);
+    expect(decodeOutput(rows.get('r')!)).toEqual(
+      Array.from({ length: 200 }, (_, i) => Math.fround(i / 7)),
+    );
+
+    const fake = fakeTable();
+    await new ResultStore({
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(offline)),
+      tableName: 't',
+    }).getRows(['r'], ['id', 'status', 'attempts']);
+    const request = fake.mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t!;
+    fake.mock.restore();
+    expect(Object.values(request.ExpressionAttributeNames!)).toEqual([
+      'id',
+      'status',
+      'attempts',
+      'a',
+      'v',
+    ]);
+  });
 });

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       maxHoldSeconds: 345_600,
       resultTtlSeconds: 604_800,
       modelCallTimeoutMs: 70_000,
-      resultEncoding: 'compressed',
+      resultEncoding: 'lossless',
       resultOffloadBytes: 65_536,
       timeReserveMs: 3_000,
       retryBaseMs: 100,
@@ -87,7 +87,7 @@ describe('loadConfig', () => {
     [{ MODEL_BATCH_PACKING: 'sorted' }, 'MODEL_BATCH_PACKING="sorted"'],
     [
       { RESULT_ENCODING: 'zstd' },
-      /RESULT_ENCODING="zstd": .*json.*compressed.*float32.*float16.*int8/,
+      /RESULT_ENCODING="zstd": .*json.*compressed.*lossless.*float32.*float16.*int8/,
     ],
     [{ RESULT_OFFLOAD_BYTES: '0' }, 'RESULT_OFFLOAD_BYTES="0"'],
     [{ RESULT_OFFLOAD_BYTES: '409601' }, 'RESULT_OFFLOAD_BYTES="409601"'],

@@ -72,6 +72,45 @@ describe('encodeOutput', () => {
     expect(decodeOutput(encoded.attributes)).toEqual(values.map(Math.fround));
   });
 
+  it('lossless: f32le for a float32 output, exact; what a reader gets back as text', () => {
+    const values = embedding(6);
+    const text = JSON.stringify(values);
+    const encoded = encodeOutput(text, 'lossless');
+    expect(encoded.encoding).toBe(StoredEncoding.float32);
+    expect(encoded.exact).toBe(true);
+    expect(decodeOutputText(encoded.attributes)).toBe(text);
+    // Spelling is not kept, values are: 1.0 reads back as 1, 1.52587890625e-05 (2^-16) as
+    // 0.0000152587890625, -0.0 as 0 in text and as -0 in decodeOutput.
+    const spelt = `[1.0, 1.52587890625e-05, -0.0, 0.5, ${text.slice(1, -1)}]`;
+    const row = encodeOutput(spelt, 'lossless');
+    expect(row.encoding).toBe(StoredEncoding.float32);
+    expect(decodeOutputText(row.attributes)).toMatch(/^\[1,0\.0000152587890625,0,0\.5,/);
+    expect(Object.is((decodeOutput(row.attributes) as number[])[2], -0)).toBe(true);
+  });
+
+  it('lossless: anything a float32 cannot hold keeps the exact text (gzip when smaller)', () => {
+    const doubles = JSON.stringify(Array.from({ length: 50 }, (_, i) => Math.sin(i + 0.5) / 3));
+    expect(encodeOutput(doubles, 'lossless').encoding).toBe(StoredEncoding.jsonGzip);
+    for (const text of [
+      `[0.1,${'0.5,'.repeat(100)}0.5]`, // 0.1 is float32's shortest text, not a float32
+      `[16777217,${'1,'.repeat(100)}1]`, // 2^24 + 1
+      `[1e39,${'1,'.repeat(100)}1]`, // beyond float32's range
+      `[[1,2],[3]]`, // ragged
+      '{"label":"POSITIVE","score":0.5}', // not an array: never parsed
+    ]) {
+      const encoded = encodeOutput(text, 'lossless');
+      expect(encoded.encoding).not.toBe(StoredEncoding.float32);
+      expect(decodeOutputText(encoded.attributes)).toBe(text);
+    }
+  });
+
+  it('lossless: gzip beside f32le only for short text per value, where it can win', () => {
+    const zeros = JSON.stringify(new Array(400).fill(0.5));
+    expect(encodeOutput(zeros, 'lossless').encoding).toBe(StoredEncoding.jsonGzip);
+    const tiny = '[0.5,0.25]';
+    expect(encodeOutput(tiny, 'lossless').attributes).toEqual({ output: tiny });
+  });
+
   it('int8: one float32 scale then one byte a value, error within max / 254', () => {
     const values = embedding(6);
     const encoded = encodeOutput(JSON.stringify(values), 'int8');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxRowBytes, placeOutput } from '../../../../lib/batcher/persist/outputPlacement.js';
 import { AwsLimits } from '../../../../lib/contract/awsLimits.js';
+import { readResultRow } from '../../../../lib/contract/compactRow.js';
 import { itemSizeBytes } from '../../../../lib/contract/itemSize.js';
 import { decodeOutputText } from '../../../../lib/contract/resultEncoding.js';
 import type { ResultRow } from '../../../../lib/contract/resultRow.js';
@@ -112,6 +113,6 @@ describe('placeOutput', () => {
       writer,
     );
     expect(placed).toMatchObject({ kind: 'row', row: { outputEncoding: 'json-gzip' } });
-    expect(placed.kind === 'row' && decodeOutputText(placed.row)).toBe(json);
+    expect(placed.kind === 'row' && decodeOutputText(readResultRow(placed.row))).toBe(json);
   });
 });

@@ -250,7 +250,8 @@ describe('the input reaches the model exactly as sent', () => {
       lambdaContext(),
     );
     expect(response.batchItemFailures).toEqual([]);
-    // 200,000 brackets gzip to a few hundred bytes: the default (compressed) stores them so.
+    // 200,000 brackets gzip to a few hundred bytes: the default (lossless, which cannot pack
+    // them: too deep for a numeric array) stores them so, as compressed does.
     expect(table.rows.get('deep')).toMatchObject({
       status: 'SUCCEEDED',
       outputEncoding: 'json-gzip',

@@ -91,6 +91,7 @@ describe('result encodings, written by the batcher and read by the client', () =
       const stored: Record<ResultEncoding, string | undefined> = {
         json: undefined,
         compressed: 'json-gzip',
+        lossless: 'f32le',
         float32: 'f32le',
         float16: 'f16le',
         int8: 'i8',
@@ -104,7 +105,7 @@ describe('result encodings, written by the batcher and read by the client', () =
       expect(results.get('small')?.output).toBe(1);
       const vector = results.get('vector')?.output as number[];
       expect(vector).toHaveLength(384);
-      if (encoding === 'json' || encoding === 'compressed' || encoding === 'float32') {
+      if (['json', 'compressed', 'lossless', 'float32'].includes(encoding)) {
         // Exact: the same doubles, bit for bit.
         expect(vector.every((v, i) => Object.is(v, embedding[i]))).toBe(true);
       } else {
