@@ -10,6 +10,7 @@ import { abortable } from '../common/abortable.js';
 import { defaultRetryPolicy, pause, type RetryPolicy } from '../common/retryPolicy.js';
 import { AwsLimits } from '../contract/awsLimits.js';
 import { deadLetterIdOf } from '../contract/deadLetterId.js';
+import { JobState, jobKey } from '../contract/job.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 
 /**
@@ -41,6 +42,11 @@ export interface SucceededCheck {
   readonly succeeded: Set<string>;
   /** Throttled past every retry, or unread because a request failed: status unknown. */
   readonly unread: Set<string>;
+  /**
+   * Of the jobs asked about, those cancelled (`job cancel`). A job item that could not be
+   * read counts as not cancelled: its requests are computed, as before the cancel.
+   */
+  readonly cancelledJobs: Set<string>;
 }
 
 /** Settings of a {@link ResultStore}. */
@@ -166,17 +172,32 @@ export class ResultStore {
    */
   async findSucceeded(
     ids: Iterable<string>,
-    options: StoreCallOptions = {},
+    options: StoreCallOptions & { readonly jobIds?: Iterable<string> } = {},
   ): Promise<SucceededCheck> {
-    const { rows, unread } = await this.getRows(ids, ['id', 'status', 'expiresAt'], {
-      ...options,
-      consistent: true,
-    });
+    // The jobs' items ride in the same BatchGetItem as the rows: one read per job per
+    // invocation, and no extra call unless the keys spill into another 100-key call.
+    const jobKeys = [...(options.jobIds ?? [])].map(jobKey);
+    const jobKeySet = new Set(jobKeys);
+    const { rows, unread } = await this.getRows(
+      [...ids, ...jobKeys],
+      ['id', 'status', 'expiresAt', 'jobState', 'job'],
+      { ...options, consistent: true },
+    );
     const succeeded = new Set<string>();
+    const cancelledJobs = new Set<string>();
     const now = this.#now();
-    for (const [id, row] of rows)
-      if (row.status === ResultStatus.SUCCEEDED && !isExpired(row, now)) succeeded.add(id);
-    return { succeeded, unread: new Set(unread) };
+    for (const [id, row] of rows) {
+      if (jobKeySet.has(id)) {
+        const job = row as unknown as { jobState?: unknown; job?: unknown };
+        if (job.jobState === JobState.CANCELLED && typeof job.job === 'string')
+          cancelledJobs.add(job.job);
+      } else if (row.status === ResultStatus.SUCCEEDED && !isExpired(row, now)) succeeded.add(id);
+    }
+    return {
+      succeeded,
+      unread: new Set(unread.filter((id) => !jobKeySet.has(id))),
+      cancelledJobs,
+    };
   }
 
   /**

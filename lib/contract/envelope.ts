@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ErrorCode, type ErrorInfo, errorInfo } from './errorCodes.js';
+import { type JobRef, jobIdPattern } from './job.js';
 import { rawMember } from './jsonText.js';
 
 /** A validated request, ready to be planned into a model batch. */
@@ -12,12 +13,20 @@ export interface InferenceRequest {
   readonly inputBytes: number;
   /** Epoch ms after which the request must not be sent to the model. */
   readonly deadline: number | undefined;
+  /** The job and line the request belongs to (`sagebatch job submit`), copied to its row. */
+  readonly job?: JobRef | undefined;
 }
 
 /** The outcome of reading one SQS body. */
 export type EnvelopeResult =
   | { readonly ok: true; readonly request: InferenceRequest }
-  | { readonly ok: false; readonly id: string; readonly error: ErrorInfo };
+  | {
+      readonly ok: false;
+      readonly id: string;
+      readonly error: ErrorInfo;
+      /** The body's job, when its `jobId` and `jobLine` are valid: the FAILED row still counts in the job. */
+      readonly job?: JobRef | undefined;
+    };
 
 /** Options of {@link parseEnvelope}. */
 export interface EnvelopeOptions {
@@ -41,19 +50,45 @@ const envelopeSchema = z.strictObject({
     .int({ error: 'deadline must be an integer (epoch milliseconds)' })
     .positive({ error: 'deadline must be positive (epoch milliseconds)' })
     .optional(),
+  jobId: z
+    .string({ error: 'jobId must be a string' })
+    .regex(jobIdPattern, { error: 'jobId must be 1-128 characters of A-Z a-z 0-9 . _ -' })
+    .optional(),
+  jobLine: z
+    .number({ error: 'jobLine must be a number' })
+    .int({ error: 'jobLine must be an integer' })
+    .positive({ error: 'jobLine must be positive (1-based line number)' })
+    .optional(),
 });
 
-const invalid = (id: string, message: string): EnvelopeResult => ({
+const invalid = (id: string, message: string, job?: JobRef): EnvelopeResult => ({
   ok: false,
   id,
   error: errorInfo(ErrorCode.INVALID_REQUEST, message),
+  ...(job ? { job } : {}),
 });
+
+/**
+ * The body's job, when both members are valid: read on failures too, so a job's invalid or
+ * expired request still lands in the job's counts.
+ */
+function jobOf(json: Record<string, unknown>): JobRef | undefined {
+  const { jobId, jobLine } = json;
+  return typeof jobId === 'string' &&
+    jobIdPattern.test(jobId) &&
+    typeof jobLine === 'number' &&
+    Number.isSafeInteger(jobLine) &&
+    jobLine > 0
+    ? { jobId, jobLine }
+    : undefined;
+}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Parses and validates one request body: `{ "id"?: string, "input": any, "deadline"?: epoch ms }`.
+ * Parses and validates one request body: `{ "id"?: string, "input": any, "deadline"?: epoch ms,
+ * "jobId"?: string, "jobLine"?: int }` (the job members come together, from `job submit`).
  *
  * Never throws, for any body SQS can carry: a bad body is an `INVALID_REQUEST`, a past
  * deadline `EXPIRED`, each with a message that says what to fix. The result is keyed by the
@@ -86,21 +121,25 @@ export function parseEnvelope(
     const rawId = json.id;
     const id = typeof rawId === 'string' && requestIdPattern.test(rawId) ? rawId : fallbackId;
     // Every issue, so a misspelt field shows as both "input is required" and the stray key.
-    return invalid(id, parsed.error.issues.map((issue) => issue.message).join('; '));
+    return invalid(id, parsed.error.issues.map((issue) => issue.message).join('; '), jobOf(json));
   }
-  const { id = fallbackId, deadline } = parsed.data;
+  const { id = fallbackId, deadline, jobId, jobLine } = parsed.data;
+  if ((jobId === undefined) !== (jobLine === undefined))
+    return invalid(id, 'jobId and jobLine go together: give both or neither');
+  const job = jobId !== undefined && jobLine !== undefined ? { jobId, jobLine } : undefined;
   const inputJson = rawMember(body, 'input') ?? 'null';
   const inputBytes = Buffer.byteLength(inputJson);
   if (inputBytes > options.maxInputBytes) {
     return invalid(
       id,
       `input is ${inputBytes} bytes; the limit is ${options.maxInputBytes} (MAX_INPUT_BYTES)`,
+      job,
     );
   }
   if (deadline !== undefined && deadline <= options.now) {
-    return { ok: false, id, error: expiredError(deadline) };
+    return { ok: false, id, error: expiredError(deadline), ...(job ? { job } : {}) };
   }
-  return { ok: true, request: { id, inputJson, inputBytes, deadline } };
+  return { ok: true, request: { id, inputJson, inputBytes, deadline, ...(job ? { job } : {}) } };
 }
 
 /** The error of a request whose deadline passed before the model answered it. */
