@@ -113,11 +113,14 @@ export class JobStore {
     });
   }
 
-  /** Cancels the job. `false`: there is no such job. Cancelling twice keeps the first time. */
+  /**
+   * Cancels the job. `false`: there is no such job, or it was cancelled already (its first
+   * `cancelledAt` stands).
+   */
   async cancel(jobId: string, at: number): Promise<boolean> {
     return this.#update(jobId, {
-      UpdateExpression: 'SET #state = :cancelled, #at = if_not_exists(#at, :at)',
-      ConditionExpression: 'attribute_exists(#id)',
+      UpdateExpression: 'SET #state = :cancelled, #at = :at',
+      ConditionExpression: 'attribute_exists(#id) AND #state <> :cancelled',
       ExpressionAttributeNames: { '#id': 'id', '#state': 'jobState', '#at': 'cancelledAt' },
       ExpressionAttributeValues: { ':cancelled': JobState.CANCELLED, ':at': at },
     });

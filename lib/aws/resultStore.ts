@@ -180,7 +180,9 @@ export class ResultStore {
     const jobKeySet = new Set(jobKeys);
     const { rows, unread } = await this.getRows(
       [...ids, ...jobKeys],
-      ['id', 'status', 'expiresAt', 'jobState', 'job'],
+      jobKeys.length > 0
+        ? ['id', 'status', 'expiresAt', 'jobState', 'job']
+        : ['id', 'status', 'expiresAt'],
       { ...options, consistent: true },
     );
     const succeeded = new Set<string>();

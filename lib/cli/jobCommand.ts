@@ -104,11 +104,15 @@ export function addJobCommand(
         throw new InvalidLinesError(check.invalid, check.totalLines);
       for (const bad of check.invalid) console.error(`line ${bad.line} skipped: ${bad.message}`);
       const jobs = await jobsFor(o);
+      // Ctrl-C stops at the next call: what was checkpointed is kept, a re-run continues.
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => interrupt.abort());
       let bar: ReturnType<typeof progressBar> | undefined;
       const report = await jobs.submit(linesOf(file), {
         jobId,
         name: o.name,
         fileSha256: sha,
+        signal: interrupt.signal,
         skipInvalid: Boolean(o.skipInvalid),
         checkpointLines: o.checkpointLines,
         resultTtlSeconds: Math.round(o.resultTtlDays * 86_400),

@@ -61,6 +61,8 @@ export interface JobSubmitOptions {
   readonly checkpointLines?: number;
   /** The pipeline's row lifetime (RESULT_TTL_SECONDS), for the job item's TTL. @default 7 days */
   readonly resultTtlSeconds?: number;
+  /** Stops sending (Ctrl-C): the call throws, and a re-run continues from the last checkpoint. */
+  readonly signal?: AbortSignal;
   /** Called after the check, before anything is sent. */
   readonly onChecked?: (check: { requests: number; alreadySent: number }) => void;
   /** Called after each checkpoint with the requests sent so far (this run and earlier runs). */
@@ -195,10 +197,13 @@ export class SagebatchJobs {
         this.#options.sqs,
         this.#options.queueUrl,
         window,
-        {
-          retry: defaultRetryPolicy,
-        },
+        { retry: defaultRetryPolicy, ...(options.signal ? { signal: options.signal } : {}) },
       );
+      if (unsent.length > 0 && options.signal?.aborted)
+        throw new SubmitError(
+          `submit of job ${jobId} interrupted after ${sentThrough} requests (checkpoint); run the same submit again to send the rest`,
+          unsent.map((m) => m.id),
+        );
       if (unsent.length > 0)
         throw new SubmitError(
           `SQS did not accept ${unsent.length} requests (${reason}); run the same submit again to send the rest`,
@@ -218,11 +223,18 @@ export class SagebatchJobs {
       if (text.trim() === '') continue;
       // Every line is checked again, so the second pass refuses exactly what the first did
       // (an id repeated from a line before the checkpoint included); sent lines are skipped.
+      if (options.signal?.aborted) break;
       const checked = checker.check(text, line);
       if (!checked.ok || line <= job.submittedLines) continue;
       window.push(checked.request);
       if (window.length >= every) await flush();
     }
+    // An abort between two windows sends nothing more.
+    if (options.signal?.aborted)
+      throw new SubmitError(
+        `submit of job ${jobId} interrupted after ${sentThrough} requests (checkpoint); run the same submit again to send the rest`,
+        [],
+      );
     await flush();
     if (!(await this.#store.finishSubmit(jobId, Math.max(lastLine, line), sentThrough)))
       throw new SubmitError(`job ${jobId} was cancelled while it was submitted`, []);
@@ -291,9 +303,12 @@ export class SagebatchJobs {
    * @throws SagebatchError when there is no such job.
    */
   async cancel(jobId: string): Promise<JobItem> {
-    if (!(await this.#store.cancel(jobId, this.#now())))
-      throw new SagebatchError(`no job ${jobId} (or it expired); see sagebatch job list`);
-    return this.#job(jobId);
+    await this.#store.cancel(jobId, this.#now());
+    // Cancelling twice is no error: the job stays cancelled since the first time.
+    const job = await this.#job(jobId);
+    if (job.jobState !== JobState.CANCELLED)
+      throw new SagebatchError(`job ${jobId} could not be cancelled (state ${job.jobState})`);
+    return job;
   }
 
   /** Every job, newest first. */
