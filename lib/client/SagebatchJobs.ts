@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type JobIndexRow, JobStore } from '../aws/jobStore.js';
@@ -187,6 +188,8 @@ export class SagebatchJobs {
     if (job.jobState === JobState.SUBMITTED) return { ...report, alreadySent: requests };
 
     const every = options.checkpointLines ?? 1_000;
+    // Every batch call in flight listens to the signal (16 at a time, and their retries).
+    if (options.signal) setMaxListeners(256, options.signal);
     const checker = new JobLineChecker(jobId);
     let window: JobLine[] = [];
     let sentThrough = job.submittedRequests;
