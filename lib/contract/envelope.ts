@@ -87,6 +87,19 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
+ * The job of a body that may be anything (the finalizer reads bodies SQS moved by itself):
+ * its `jobId` and `jobLine` when both are valid, else undefined. Never throws.
+ */
+export function jobOfBody(body: string): JobRef | undefined {
+  try {
+    const json: unknown = JSON.parse(body);
+    return isPlainObject(json) ? jobOf(json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Parses and validates one request body: `{ "id"?: string, "input": any, "deadline"?: epoch ms,
  * "jobId"?: string, "jobLine"?: int }` (the job members come together, from `job submit`).
  *
