@@ -12,6 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultBatcherMemoryMb } from '../lib/contract/functionMemory.js';
+import { jobIndex } from '../lib/contract/job.js';
 import { metricsNamespace } from '../lib/contract/metricNames.js';
 import {
   batcherSettings,
@@ -417,6 +418,15 @@ export class BatchingPipeline extends Construct {
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       warmThroughput: props.tableWarmThroughput,
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // Jobs (`sagebatch job ...`): a sparse index of the rows that carry a job, in input order,
+    // with what `job status` counts; outputs are read from the table by id.
+    this.table.addGlobalSecondaryIndex({
+      indexName: jobIndex.name,
+      partitionKey: { name: jobIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: jobIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...jobIndex.projected],
     });
     const results = new ResultsBucket(this, 'ResultsBucket', {
       resultTtl,

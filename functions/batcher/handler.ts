@@ -84,9 +84,16 @@ export function createHandler(
 
     // 2. Skip ids that already SUCCEEDED: a duplicate delivery costs no model call.
     const readStarted = clock.now();
-    const { succeeded, unread } = await store.findSucceeded(
+    //    The same read tells which of the records' jobs were cancelled (one key per job).
+    const jobIds = new Set<string>();
+    for (const r of requests) if (r.job !== undefined) jobIds.add(r.job.jobId);
+    const { succeeded, unread, cancelledJobs } = await store.findSucceeded(
       requests.map((r) => r.id),
-      { signal: readBudget.signal, onError: (e) => errors.note('results-table', 'read', e) },
+      {
+        jobIds,
+        signal: readBudget.signal,
+        onError: (e) => errors.note('results-table', 'read', e),
+      },
     );
     // The save reserve at the latency this invocation's calls have now: when DynamoDB answers
     // slowly, model calls stop earlier rather than leave outcomes no time to be recorded.
@@ -96,7 +103,10 @@ export function createHandler(
       signal,
       clock.now(),
     );
-    const fresh = requests.filter((r) => !succeeded.has(r.id));
+    // A cancelled job's requests get no model call (those already in a call keep their result).
+    const fresh = requests.filter(
+      (r) => !succeeded.has(r.id) && (r.job === undefined || !cancelledJobs.has(r.job.jobId)),
+    );
 
     // 3. Plan model batches bounded by items, bytes and padded tokens, similar lengths together.
     const plan = planBatches(fresh, {
@@ -117,6 +127,7 @@ export function createHandler(
     const settlements = records.map((record, i) =>
       settle(i, record, envelopes[i]!, {
         succeeded,
+        cancelledJobs,
         outcomes: byId,
         maxReceiveCount: config.maxReceiveCount,
         maxHoldSeconds: config.maxHoldSeconds,
@@ -192,6 +203,7 @@ export function createHandler(
       modelCalls: calls.filter((c) => c.result !== 'aborted').length,
       succeeded: report.succeeded,
       failed: report.failed,
+      cancelled: report.cancelled,
       retried: report.retried,
       duplicates: report.duplicates,
       requeued: report.requeued,

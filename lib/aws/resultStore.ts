@@ -11,6 +11,7 @@ import { defaultRetryPolicy, pause, type RetryPolicy } from '../common/retryPoli
 import { AwsLimits } from '../contract/awsLimits.js';
 import { projectedNames, readResultRow, type StoredRow } from '../contract/compactRow.js';
 import { deadLetterIdOf } from '../contract/deadLetterId.js';
+import { JobState, jobKey } from '../contract/job.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 
 /**
@@ -42,6 +43,11 @@ export interface SucceededCheck {
   readonly succeeded: Set<string>;
   /** Throttled past every retry, or unread because a request failed: status unknown. */
   readonly unread: Set<string>;
+  /**
+   * Of the jobs asked about, those cancelled (`job cancel`). A job item that could not be
+   * read counts as not cancelled: its requests are computed, as before the cancel.
+   */
+  readonly cancelledJobs: Set<string>;
 }
 
 /** Settings of a {@link ResultStore}. */
@@ -168,17 +174,34 @@ export class ResultStore {
    */
   async findSucceeded(
     ids: Iterable<string>,
-    options: StoreCallOptions = {},
+    options: StoreCallOptions & { readonly jobIds?: Iterable<string> } = {},
   ): Promise<SucceededCheck> {
-    const { rows, unread } = await this.getRows(ids, ['id', 'status', 'expiresAt'], {
-      ...options,
-      consistent: true,
-    });
+    // The jobs' items ride in the same BatchGetItem as the rows: one read per job per
+    // invocation, and no extra call unless the keys spill into another 100-key call.
+    const jobKeys = [...(options.jobIds ?? [])].map(jobKey);
+    const jobKeySet = new Set(jobKeys);
+    const { rows, unread } = await this.getRows(
+      [...ids, ...jobKeys],
+      jobKeys.length > 0
+        ? ['id', 'status', 'expiresAt', 'jobState', 'job']
+        : ['id', 'status', 'expiresAt'],
+      { ...options, consistent: true },
+    );
     const succeeded = new Set<string>();
+    const cancelledJobs = new Set<string>();
     const now = this.#now();
-    for (const [id, row] of rows)
-      if (row.status === ResultStatus.SUCCEEDED && !isExpired(row, now)) succeeded.add(id);
-    return { succeeded, unread: new Set(unread) };
+    for (const [id, row] of rows) {
+      if (jobKeySet.has(id)) {
+        const job = row as unknown as { jobState?: unknown; job?: unknown };
+        if (job.jobState === JobState.CANCELLED && typeof job.job === 'string')
+          cancelledJobs.add(job.job);
+      } else if (row.status === ResultStatus.SUCCEEDED && !isExpired(row, now)) succeeded.add(id);
+    }
+    return {
+      succeeded,
+      unread: new Set(unread.filter((id) => !jobKeySet.has(id))),
+      cancelledJobs,
+    };
   }
 
   /**

@@ -114,6 +114,7 @@ export function recordInvocationMetrics(
   }
   metrics.addMetric(MetricName.succeeded, MetricUnit.Count, report.succeeded);
   metrics.addMetric(MetricName.failed, MetricUnit.Count, report.failed);
+  metrics.addMetric(MetricName.cancelled, MetricUnit.Count, report.cancelled);
   metrics.addMetric(MetricName.clientFailures, MetricUnit.Count, report.clientFailures);
   metrics.addMetric(MetricName.pipelineFailures, MetricUnit.Count, report.pipelineFailures);
   metrics.addMetric(MetricName.retried, MetricUnit.Count, report.retried);

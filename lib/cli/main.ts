@@ -7,11 +7,17 @@
 import { writeFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readDeadLetters, redriveDeadLetters, SagebatchClient } from '../client/index.js';
+import {
+  readDeadLetters,
+  redriveDeadLetters,
+  SagebatchClient,
+  SagebatchJobs,
+} from '../client/index.js';
 import { builtinModels } from '../dev/endpointEmulator/builtinModels.js';
 import { EndpointEmulator } from '../dev/endpointEmulator/EndpointEmulator.js';
 import { localEndpointPort } from '../dev/localAws.js';
 import { formatResults, parseRequests, readLines } from './io.js';
+import { addJobCommand } from './jobCommand.js';
 import { progressBar } from './progress.js';
 import { type ResourceOptions, resolveResources } from './resources.js';
 import { addTuneCommand } from './tuneCommand.js';
@@ -235,6 +241,16 @@ withResources(program.command('stats'))
     );
   });
 
+addJobCommand(program, withResources, async (options) => {
+  const { resources, client } = await clientFor(options);
+  return new SagebatchJobs({
+    sqs: resources.sqs,
+    dynamo: resources.dynamo,
+    queueUrl: resources.queueUrl,
+    tableName: resources.tableName,
+    results: client,
+  });
+});
 addTuneCommand(program);
 
 program.parseAsync().catch((error: unknown) => {

@@ -12,7 +12,12 @@ import { requestIdPattern } from '../contract/envelope.js';
 import type { ErrorInfo } from '../contract/errorCodes.js';
 import { SagebatchError } from '../contract/errors.js';
 import { offloadedOutput, parseOutputLocation } from '../contract/outputLocation.js';
-import { decodeOutput, ResultDecodeError } from '../contract/resultEncoding.js';
+import {
+  decodeOutput,
+  decodeOutputText,
+  ResultDecodeError,
+  type StoredOutput,
+} from '../contract/resultEncoding.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 
 /** A request as a producer submits it (the SQS body contract). */
@@ -33,6 +38,15 @@ export interface SubmitRequest {
 export interface RequestResult extends Omit<ResultRow, 'output'> {
   readonly output?: unknown;
   readonly error?: ErrorInfo;
+}
+
+/**
+ * A result with its output as exact JSON text (`decodeOutputText`): what a results file
+ * holds, numbers beyond double precision included.
+ */
+export interface RequestResultText extends Omit<ResultRow, 'output'> {
+  /** The output as JSON text (SUCCEEDED). */
+  readonly outputText?: string;
 }
 
 /** Progress of {@link SagebatchClient.waitForResults}. */
@@ -197,6 +211,24 @@ export class SagebatchClient {
   }
 
   /**
+   * Like {@link getResults}, with each output as its exact JSON text instead of a parsed
+   * value (every encoding, offloaded outputs fetched).
+   * @throws ResultDecodeError naming the request, as getResults does.
+   */
+  async getResultTexts(ids: readonly string[]): Promise<Map<string, RequestResultText>> {
+    const { rows } = await this.#store.getRows(ids);
+    const limit = pLimit(this.#options.readParallelism ?? 16);
+    const now = (this.#options.now ?? Date.now)();
+    const live = [...rows.values()].filter((row) => !isExpired(row, now));
+    const results = await Promise.all(
+      live.map((row) =>
+        limit(() => this.#decode(row, (stored) => ({ outputText: decodeOutputText(stored) }))),
+      ),
+    );
+    return new Map(results.map((result) => [result.id, result]));
+  }
+
+  /**
    * Polls until every id has a final row (SUCCEEDED or FAILED) or the timeout passes.
    * Only ids still pending are read again on each poll.
    */
@@ -224,14 +256,24 @@ export class SagebatchClient {
       await sleep(intervalMs, signal).catch(() => undefined);
     }
   }
-  async #toResult(row: ResultRow): Promise<RequestResult> {
+  #toResult(row: ResultRow): Promise<RequestResult> {
+    return this.#decode(row, (stored) => ({ output: decodeOutput(stored) }));
+  }
+
+  /** The row without `output`, plus what `decode` makes of its output (fetched if offloaded). */
+  async #decode<T extends object>(
+    row: ResultRow,
+    decode: (stored: StoredOutput) => T,
+  ): Promise<Omit<ResultRow, 'output'> & Partial<T>> {
     const { output, ...rest } = row;
     try {
       if (row.outputLocation !== undefined) {
         const body = await this.#fetch(row.outputLocation);
-        return { ...rest, output: decodeOutput(offloadedOutput(row, body)) };
+        return { ...rest, ...decode(offloadedOutput(row, body)) };
       }
-      return output === undefined ? rest : { ...rest, output: decodeOutput(row) };
+      return output === undefined
+        ? (rest as Omit<ResultRow, 'output'> & Partial<T>)
+        : { ...rest, ...decode(row as StoredOutput) };
     } catch (error) {
       if (!(error instanceof ResultDecodeError)) throw error;
       throw new ResultDecodeError(`result ${row.id}: ${error.message}`, { cause: error });

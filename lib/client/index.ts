@@ -1,6 +1,6 @@
 /**
  * What sagebatch's users import: the producer client (send requests, wait for their
- * results), the dead-letter admin (read and redrive failed requests), and the contract
+ * results), jobs (a file of requests submitted, watched, read back and cancelled together), the dead-letter admin (read and redrive failed requests), and the contract
  * types those return.
  *
  * @example
@@ -14,6 +14,7 @@
 export { compactNames, readResultRow } from '../contract/compactRow.js';
 export { ErrorCode, type ErrorInfo } from '../contract/errorCodes.js';
 export { ConfigError, SagebatchError } from '../contract/errors.js';
+export { type JobItem, JobState } from '../contract/job.js';
 export { DeadLetterAttribute } from '../contract/messageAttributes.js';
 export {
   decodeOutput,
@@ -24,9 +25,12 @@ export {
 } from '../contract/resultEncoding.js';
 export { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 export { StackOutput } from '../contract/stackOutputs.js';
+export { type InvalidLine, InvalidLinesError } from '../jobs/jobLines.js';
+export type { JobCounts, JobProgress } from '../jobs/jobProgress.js';
 export { type DeadLetterMessage, readDeadLetters, redriveDeadLetters } from './deadLetterAdmin.js';
 export {
   type RequestResult,
+  type RequestResultText,
   SagebatchClient,
   type SagebatchClientOptions,
   SubmitError,
@@ -35,3 +39,14 @@ export {
   type WaitProgress,
   type WaitResult,
 } from './SagebatchClient.js';
+export {
+  checkLines,
+  defaultInstancePricePerHour,
+  type JobResultLine,
+  type JobStatus,
+  type JobSubmitOptions,
+  type JobSubmitReport,
+  type LineSource,
+  SagebatchJobs,
+  type SagebatchJobsOptions,
+} from './SagebatchJobs.js';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ErrorCode, type ErrorInfo, errorInfo } from './errorCodes.js';
+import { type JobRef, jobIdPattern } from './job.js';
 import { rawMember } from './jsonText.js';
 
 /** A validated request, ready to be planned into a model batch. */
@@ -12,12 +13,20 @@ export interface InferenceRequest {
   readonly inputBytes: number;
   /** Epoch ms after which the request must not be sent to the model. */
   readonly deadline: number | undefined;
+  /** The job and line the request belongs to (`sagebatch job submit`), copied to its row. */
+  readonly job?: JobRef | undefined;
 }
 
 /** The outcome of reading one SQS body. */
 export type EnvelopeResult =
   | { readonly ok: true; readonly request: InferenceRequest }
-  | { readonly ok: false; readonly id: string; readonly error: ErrorInfo };
+  | {
+      readonly ok: false;
+      readonly id: string;
+      readonly error: ErrorInfo;
+      /** The body's job, when its `jobId` and `jobLine` are valid: the FAILED row still counts in the job. */
+      readonly job?: JobRef | undefined;
+    };
 
 /** Options of {@link parseEnvelope}. */
 export interface EnvelopeOptions {
@@ -42,38 +51,95 @@ export const envelopeSchema = z.strictObject({
     .int({ error: 'deadline must be an integer (epoch milliseconds)' })
     .positive({ error: 'deadline must be positive (epoch milliseconds)' })
     .optional(),
+  jobId: z
+    .string({ error: 'jobId must be a string' })
+    .regex(jobIdPattern, { error: 'jobId must be 1-128 characters of A-Z a-z 0-9 . _ -' })
+    .optional(),
+  jobLine: z
+    .number({ error: 'jobLine must be a number' })
+    .int({ error: 'jobLine must be an integer' })
+    .positive({ error: 'jobLine must be positive (1-based line number)' })
+    .optional(),
 });
 
-const invalid = (id: string, message: string): EnvelopeResult => ({
+const invalid = (id: string, message: string, job?: JobRef): EnvelopeResult => ({
   ok: false,
   id,
   error: errorInfo(ErrorCode.INVALID_REQUEST, message),
+  ...(job ? { job } : {}),
 });
+
+/**
+ * The body's job, when both members are valid: read on failures too, so a job's invalid or
+ * expired request still lands in the job's counts.
+ */
+function jobOf(json: Record<string, unknown>): JobRef | undefined {
+  const { jobId, jobLine } = json;
+  return typeof jobId === 'string' &&
+    jobIdPattern.test(jobId) &&
+    typeof jobLine === 'number' &&
+    Number.isSafeInteger(jobLine) &&
+    jobLine > 0
+    ? { jobId, jobLine }
+    : undefined;
+}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The members of an envelope that is plainly valid (only known keys, an `input`, a
- * well-formed `id`, a positive safe-integer `deadline`), read without the schema; undefined
+ * well-formed `id`, a positive safe-integer `deadline`, a well-formed `jobId` and `jobLine`
+ * together or neither), read without the schema; undefined
  * for anything else, which the schema then judges and explains. Every envelope accepted
  * here the schema accepts too (a property test checks it): zod's safeParse cost more than
  * JSON.parse of the whole body, on every request.
  */
-export function plainlyValid(
-  json: Record<string, unknown>,
-): { readonly id: string | undefined; readonly deadline: number | undefined } | undefined {
-  for (const key in json) if (key !== 'id' && key !== 'input' && key !== 'deadline') return;
-  const { id, input, deadline } = json;
+export function plainlyValid(json: Record<string, unknown>):
+  | {
+      readonly id: string | undefined;
+      readonly deadline: number | undefined;
+      readonly job: JobRef | undefined;
+    }
+  | undefined {
+  for (const key in json)
+    if (
+      key !== 'id' &&
+      key !== 'input' &&
+      key !== 'deadline' &&
+      key !== 'jobId' &&
+      key !== 'jobLine'
+    )
+      return;
+  const { id, input, deadline, jobId, jobLine } = json;
   if (input === undefined) return;
   if (id !== undefined && (typeof id !== 'string' || !requestIdPattern.test(id))) return;
   if (deadline !== undefined && !(Number.isSafeInteger(deadline) && (deadline as number) > 0))
     return;
-  return { id, deadline: deadline as number | undefined };
+  if (jobId === undefined && jobLine === undefined)
+    return { id, deadline: deadline as number | undefined, job: undefined };
+  const job = jobOf(json);
+  // A job member alone or malformed: the schema explains it.
+  if (job === undefined) return;
+  return { id, deadline: deadline as number | undefined, job };
 }
 
 /**
- * Parses and validates one request body: `{ "id"?: string, "input": any, "deadline"?: epoch ms }`.
+ * The job of a body that may be anything (the finalizer reads bodies SQS moved by itself):
+ * its `jobId` and `jobLine` when both are valid, else undefined. Never throws.
+ */
+export function jobOfBody(body: string): JobRef | undefined {
+  try {
+    const json: unknown = JSON.parse(body);
+    return isPlainObject(json) ? jobOf(json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses and validates one request body: `{ "id"?: string, "input": any, "deadline"?: epoch ms,
+ * "jobId"?: string, "jobLine"?: int }` (the job members come together, from `job submit`).
  *
  * Never throws, for any body SQS can carry: a bad body is an `INVALID_REQUEST`, a past
  * deadline `EXPIRED`, each with a message that says what to fix. The result is keyed by the
@@ -108,23 +174,34 @@ export function parseEnvelope(
       const rawId = json.id;
       const id = typeof rawId === 'string' && requestIdPattern.test(rawId) ? rawId : fallbackId;
       // Every issue, so a misspelt field shows as both "input is required" and the stray key.
-      return invalid(id, parsed.error.issues.map((issue) => issue.message).join('; '));
+      return invalid(id, parsed.error.issues.map((issue) => issue.message).join('; '), jobOf(json));
     }
-    members = { id: parsed.data.id, deadline: parsed.data.deadline };
+    const { jobId, jobLine } = parsed.data;
+    if ((jobId === undefined) !== (jobLine === undefined))
+      return invalid(
+        parsed.data.id ?? fallbackId,
+        'jobId and jobLine go together: give both or neither',
+      );
+    members = {
+      id: parsed.data.id,
+      deadline: parsed.data.deadline,
+      job: jobId !== undefined && jobLine !== undefined ? { jobId, jobLine } : undefined,
+    };
   }
-  const { id = fallbackId, deadline } = members;
+  const { id = fallbackId, deadline, job } = members;
   const inputJson = rawMember(body, 'input') ?? 'null';
   const inputBytes = Buffer.byteLength(inputJson);
   if (inputBytes > options.maxInputBytes) {
     return invalid(
       id,
       `input is ${inputBytes} bytes; the limit is ${options.maxInputBytes} (MAX_INPUT_BYTES)`,
+      job,
     );
   }
   if (deadline !== undefined && deadline <= options.now) {
-    return { ok: false, id, error: expiredError(deadline) };
+    return { ok: false, id, error: expiredError(deadline), ...(job ? { job } : {}) };
   }
-  return { ok: true, request: { id, inputJson, inputBytes, deadline } };
+  return { ok: true, request: { id, inputJson, inputBytes, deadline, ...(job ? { job } : {}) } };
 }
 
 /** The error of a request whose deadline passed before the model answered it. */

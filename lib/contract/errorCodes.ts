@@ -45,6 +45,11 @@ export const ErrorCode = {
    * message says how long.
    */
   ENDPOINT_NO_CAPACITY: 'ENDPOINT_NO_CAPACITY',
+  /**
+   * On a CANCELLED row (no DLQ message): the request's job was cancelled (`sagebatch job
+   * cancel`) before the request reached the model.
+   */
+  CANCELLED: 'CANCELLED',
 } as const;
 
 /** One of {@link ErrorCode}'s values. */

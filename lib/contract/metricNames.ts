@@ -26,6 +26,8 @@ export const MetricName = {
   succeeded: 'Succeeded',
   failed: 'Failed',
   retried: 'Retried',
+  /** CANCELLED rows written: requests of a cancelled job that reached no model call. */
+  cancelled: 'Cancelled',
   duplicates: 'Duplicates',
   /** Model calls the endpoint answered with an error (any class: throttling, busy and systemic included). */
   modelErrors: 'ModelErrors',

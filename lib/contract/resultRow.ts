@@ -1,11 +1,16 @@
 import type { ErrorInfo } from './errorCodes.js';
 import type { StoredEncoding } from './resultEncoding.js';
 
-/** Status of a result row. SUCCEEDED and FAILED are final; RETRYING is not. */
+/** Status of a result row. SUCCEEDED, FAILED and CANCELLED are final; RETRYING is not. */
 export const ResultStatus = {
   SUCCEEDED: 'SUCCEEDED',
   FAILED: 'FAILED',
   RETRYING: 'RETRYING',
+  /**
+   * The request's job was cancelled before the request reached the model: no model call,
+   * no DLQ message (nothing failed; `job cancel` asked for it). Error code CANCELLED.
+   */
+  CANCELLED: 'CANCELLED',
 } as const;
 
 /** One of {@link ResultStatus}'s values. */
@@ -35,7 +40,7 @@ export interface ResultRow {
   readonly outputShape?: readonly number[];
   /** `s3://<bucket>/results/...`: where an output too large for the row is kept (then no `output`). */
   readonly outputLocation?: string;
-  /** What went wrong (FAILED and RETRYING). */
+  /** What went wrong (FAILED and RETRYING), or why it was not computed (CANCELLED). */
   readonly error?: ErrorInfo;
   /** Deliveries of the message so far (SQS ApproximateReceiveCount). */
   readonly attempts: number;
@@ -62,6 +67,10 @@ export interface ResultRow {
    * the finalizer sends it then, with the same `deadLetterId`.
    */
   readonly deadLetteredAt?: number;
+  /** The job the request belongs to (`sagebatch job submit`); key of the job index. */
+  readonly jobId?: string;
+  /** The request's 1-based line in the job's file; sort key of the job index. */
+  readonly jobLine?: number;
   /** DynamoDB TTL: epoch seconds after which the row may be deleted. */
   readonly expiresAt: number;
 }

@@ -23,8 +23,12 @@ import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
   DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
   PutCommand,
   type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -38,6 +42,7 @@ import {
   conditionHolds,
   DynamoErrors,
   itemBytes,
+  queryPageMaxBytes,
 } from './awsRules/dynamodb.js';
 import * as sagemakerRuntime from './awsRules/sagemakerRuntime.js';
 import {
@@ -117,8 +122,19 @@ export function fakeModel(options: FakeModelOptions = {}) {
   return { mock, calls, items: () => calls.reduce((n, c) => n + c.length, 0) };
 }
 
+/** A global secondary index of {@link fakeTable}: string partition key, number sort key. */
+export interface FakeIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** Non-key attributes the index carries (projection INCLUDE). */
+  readonly projected: readonly string[];
+}
+
 /** Behaviour of {@link fakeTable}. */
 export interface FakeTableOptions {
+  /** Global secondary indexes Query can read (sparse: items without both keys are absent). */
+  readonly indexes?: readonly FakeIndex[];
   /** Leave this many keys of each BatchGet unprocessed the first time they are asked for. */
   readonly unprocessedKeysOnce?: number;
   /** Each BatchGetItem answers this many ms late (real time): a slow or throttled table. */
@@ -242,9 +258,71 @@ export function fakeTable(options: FakeTableOptions = {}) {
       UnprocessedKeys: skip.length > 0 ? { [table]: { Keys: skip } } : {},
     };
   });
+  mock.on(GetCommand).callsFake((input: GetCommandInput) => {
+    const row = rows.get(String((input.Key as { id: unknown }).id));
+    return row === undefined ? {} : { Item: structuredClone(row) };
+  });
+  let queries = 0;
+  // Query on a GSI, as the job store uses it: `#pk = :value`, ascending or not, Limit and
+  // ExclusiveStartKey; a page also stops at 1 MB; a GSI cannot be read strongly consistent.
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
+  mock.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+    queries += 1;
+    const index = options.indexes?.find((i) => i.name === input.IndexName);
+    if (!index)
+      throw DynamoErrors.validation(
+        `The table does not have the specified index: ${input.IndexName}`,
+      );
+    if (input.ConsistentRead)
+      throw DynamoErrors.validation(
+        'Consistent reads are not supported on global secondary indexes',
+      );
+    const match = /^(#\w+)\s*=\s*(:\w+)$/.exec(input.KeyConditionExpression ?? '');
+    if (!match || input.ExpressionAttributeNames?.[match[1]!] !== index.partitionKey)
+      throw DynamoErrors.validation(
+        `Unsupported KeyConditionExpression ${input.KeyConditionExpression}`,
+      );
+    const value = input.ExpressionAttributeValues?.[match[2]!];
+    const forward = input.ScanIndexForward !== false;
+    const sortOf = (row: Record<string, unknown>) => row[index.sortKey] as number;
+    const order = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      (sortOf(a) - sortOf(b) || String(a.id).localeCompare(String(b.id))) * (forward ? 1 : -1);
+    let matching = [...rows.values()]
+      .filter((row) => row[index.partitionKey] === value && typeof row[index.sortKey] === 'number')
+      .sort(order);
+    const start = input.ExclusiveStartKey as Record<string, unknown> | undefined;
+    if (start) matching = matching.filter((row) => order(row, start) > 0);
+    const page: Record<string, unknown>[] = [];
+    let bytes = 0;
+    for (const row of matching) {
+      if (input.Limit !== undefined && page.length >= input.Limit) break;
+      const item: Record<string, unknown> = {};
+      for (const name of ['id', index.partitionKey, index.sortKey, ...index.projected])
+        if (row[name] !== undefined) item[name] = structuredClone(row[name]);
+      bytes += itemBytes(item);
+      page.push(item);
+      if (bytes >= queryPageMaxBytes) break;
+    }
+    const last = page[page.length - 1];
+    const more = last !== undefined && page.length < matching.length;
+    return {
+      Items: page,
+      Count: page.length,
+      ...(more
+        ? {
+            LastEvaluatedKey: {
+              id: last.id,
+              [index.partitionKey]: last[index.partitionKey],
+              [index.sortKey]: last[index.sortKey],
+            },
+          }
+        : {}),
+    };
+  });
   return {
     mock,
     rows,
+    queries: () => queries,
     puts: () => puts,
     batchGets: () => batchGets,
     batchWrites: () => batchWrites,

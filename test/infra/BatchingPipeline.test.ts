@@ -153,6 +153,30 @@ describe('BatchingPipeline with an existing endpoint', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
+  it('indexes job rows by jobId and jobLine, carrying only what job status counts', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'jobs',
+          KeySchema: [
+            { AttributeName: 'jobId', KeyType: 'HASH' },
+            { AttributeName: 'jobLine', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [
+              'status',
+              'completedAt',
+              'enqueuedAt',
+              'modelLatencyMs',
+              'batchItems',
+            ],
+          },
+        },
+      ],
+    });
+  });
+
   it('runs the newest Node runtime on arm64 with every setting in its environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',

@@ -1,7 +1,7 @@
 import type { DeadLetterPublisher } from '../../aws/deadLetterPublisher.js';
 import type { ResultStore } from '../../aws/resultStore.js';
 import { deadLetterIdOf } from '../../contract/deadLetterId.js';
-import { requestIdPattern } from '../../contract/envelope.js';
+import { jobOfBody, requestIdPattern } from '../../contract/envelope.js';
 import { ErrorCode, errorInfo } from '../../contract/errorCodes.js';
 import { type ResultRow, ResultStatus } from '../../contract/resultRow.js';
 import { deadLetterOnce } from '../persist/deadLetterOnce.js';
@@ -91,6 +91,8 @@ export async function finalizeUnprocessed(
   const firstOfId = new Map<string, (typeof entries)[number]>();
   for (const entry of entries) if (!firstOfId.has(entry.id)) firstOfId.set(entry.id, entry);
   const rows: ResultRow[] = [...firstOfId.values()].map(({ message, id, error }) => ({
+    // A job's request keeps its place in the job: its UNPROCESSED row counts there too.
+    ...jobOfBody(message.body),
     id,
     status: ResultStatus.FAILED,
     error,

@@ -51,6 +51,8 @@ export interface PersistReport {
   readonly retry: Set<string>;
   readonly succeeded: number;
   readonly failed: number;
+  /** CANCELLED rows written: their job was cancelled (no model call, no DLQ message). */
+  readonly cancelled: number;
   /** Of `failed`: caused by the request itself (INVALID_REQUEST, EXPIRED). */
   readonly clientFailures: number;
   /** Of `failed`: caused by the model or the pipeline. */
@@ -91,6 +93,9 @@ function recordOf(settlement: Settlement, sinks: OutcomeSinks): Recorded {
   const { now, invocationId } = sinks;
   const expiresAt = Math.floor(now / 1000) + sinks.resultTtlSeconds;
   const { receiveCount: attempts, messageId, enqueuedAt } = record;
+  // A job's requests carry their job and line to the row (the job index's keys).
+  const jobId = settlement.job?.jobId;
+  const jobLine = settlement.job?.jobLine;
   // Object literals spelt out in full: this runs once per record, on the hot path.
   switch (verdict.kind) {
     case 'succeeded': {
@@ -105,6 +110,7 @@ function recordOf(settlement: Settlement, sinks: OutcomeSinks): Recorded {
         modelLatencyMs: Math.round(verdict.latencyMs),
         batchItems: verdict.batchItems,
         expiresAt,
+        ...(jobId === undefined ? {} : { jobId, jobLine }),
       };
       const { encoding, offloadBytes, bucket } = sinks.outputs;
       const placed = placeOutput(
@@ -120,11 +126,17 @@ function recordOf(settlement: Settlement, sinks: OutcomeSinks): Recorded {
         : { settlement, row: placed.row, rowBytes: placed.rowBytes };
     }
     case 'failed':
+    case 'cancelled':
     case 'retry':
     case 'requeue': {
       const row: ResultRow = {
         id,
-        status: verdict.kind === 'failed' ? ResultStatus.FAILED : ResultStatus.RETRYING,
+        status:
+          verdict.kind === 'failed'
+            ? ResultStatus.FAILED
+            : verdict.kind === 'cancelled'
+              ? ResultStatus.CANCELLED
+              : ResultStatus.RETRYING,
         error: verdict.error,
         attempts,
         messageId,
@@ -132,6 +144,7 @@ function recordOf(settlement: Settlement, sinks: OutcomeSinks): Recorded {
         enqueuedAt,
         completedAt: now,
         expiresAt,
+        ...(jobId === undefined ? {} : { jobId, jobLine }),
         // Written with the FAILED row, in the same conditional write: the attempt's DLQ
         // message is known before it is sent, by every later writer.
         ...(verdict.kind === 'failed' ? { deadLetterId: deadLetterIdOf(id, messageId) } : {}),
@@ -278,7 +291,10 @@ export async function persistOutcomes(
   const keptCandidates: DeadLetterCandidate[] = [];
   for (const settlement of settlements) {
     const { kind } = settlement.verdict;
-    if ((kind === 'retry' || kind === 'requeue') && written.get(settlement.id) === 'kept')
+    if (
+      (kind === 'retry' || kind === 'requeue' || kind === 'cancelled') &&
+      written.get(settlement.id) === 'kept'
+    )
       keptCandidates.push(candidateOf(settlement));
   }
   const keptFailures = await deadLetterOnce(keptCandidates, deadLetterSinks);
@@ -288,6 +304,7 @@ export async function persistOutcomes(
     retry: new Set<string>(),
     succeeded: 0,
     failed: 0,
+    cancelled: 0,
     clientFailures: 0,
     pipelineFailures: 0,
     retried: 0,
@@ -321,12 +338,15 @@ export async function persistOutcomes(
         else again(record.messageId);
         break;
       case 'failed':
+      case 'cancelled':
       case 'retry':
       case 'requeue': {
         const fate = fates.get(id);
         if (fate === undefined) {
           // Not a dead-letter candidate: the row was written (or not) as a plain write.
           if (row === 'already-succeeded' || row === 'kept') report.duplicates++;
+          // CANCELLED is final with its row alone: nothing failed, so no DLQ message.
+          else if (verdict.kind === 'cancelled' && row === 'written') report.cancelled++;
           else if (verdict.kind === 'requeue') {
             // The copy carries the request on, whatever became of its RETRYING row.
             if (unrequeued.has(record.messageId)) again(record.messageId);

@@ -2,6 +2,7 @@ import type { EnvelopeResult } from '../../contract/envelope.js';
 import { expiredError } from '../../contract/envelope.js';
 import { ErrorCode, type ErrorInfo, errorInfo } from '../../contract/errorCodes.js';
 import { HoldCause, heldErrorCode, holdExpiredErrorCode } from '../../contract/holdCause.js';
+import type { JobRef } from '../../contract/job.js';
 import { noCapacityDelaySeconds } from '../../contract/noCapacityBackoff.js';
 import { redeliveryDelaySeconds } from '../../contract/redeliveryBackoff.js';
 import type { ItemOutcome } from '../invoke/modelInvoker.js';
@@ -20,6 +21,8 @@ export type Verdict =
     }
   /** Final failure: FAILED row + DLQ message, then acknowledged. */
   | { readonly kind: 'failed'; readonly error: ErrorInfo }
+  /** Its job was cancelled before it reached the model: CANCELLED row, no DLQ message, acknowledged. */
+  | { readonly kind: 'cancelled'; readonly error: ErrorInfo }
   /**
    * Try again later: RETRYING row, reported in batchItemFailures, hidden `delaySeconds`.
    * `hold` names the endpoint cause when the request is held (see {@link HoldCause}).
@@ -54,6 +57,8 @@ export interface Settlement {
   readonly id: string;
   /** The request's deadline, if it has one. */
   readonly deadline?: number | undefined;
+  /** The request's job and line, copied to its row. */
+  readonly job?: JobRef | undefined;
   readonly verdict: Verdict;
 }
 
@@ -61,6 +66,8 @@ export interface Settlement {
 export interface SettleContext {
   /** Ids whose row is already SUCCEEDED. */
   readonly succeeded: ReadonlySet<string>;
+  /** Jobs cancelled (read once per invocation): their requests not yet SUCCEEDED end CANCELLED. */
+  readonly cancelledJobs?: ReadonlySet<string>;
   /** The model's outcome for every id that was planned. */
   readonly outcomes: ReadonlyMap<string, ItemOutcome>;
   /** The queue's maxReceiveCount: the delivery with this count is the last. */
@@ -89,14 +96,18 @@ export function settle(
       primary === index
         ? { kind: 'failed', error: envelope.error }
         : { kind: 'duplicate', of: primary };
-    return { record, id: envelope.id, verdict };
+    return { record, id: envelope.id, job: envelope.job, verdict };
   }
-  const { id, deadline } = envelope.request;
+  const { id, deadline, job } = envelope.request;
   const primary = context.primaryOf[index]!;
   if (primary !== index)
-    return { record, id, deadline, verdict: { kind: 'duplicate', of: primary } };
+    return { record, id, deadline, job, verdict: { kind: 'duplicate', of: primary } };
   if (context.succeeded.has(id)) {
-    return { record, id, deadline, verdict: { kind: 'duplicate', of: undefined } };
+    return { record, id, deadline, job, verdict: { kind: 'duplicate', of: undefined } };
+  }
+  // Checked before the model outcome: a cancelled job's requests are never planned.
+  if (job !== undefined && context.cancelledJobs?.has(job.jobId)) {
+    return { record, id, deadline, job, verdict: cancelledVerdict(job.jobId) };
   }
   const outcome = context.outcomes.get(id);
   if (outcome === undefined)
@@ -119,7 +130,18 @@ export function settle(
       };
     }
   }
-  return { record, id, deadline, verdict };
+  return { record, id, deadline, job, verdict };
+}
+
+/** The verdict of a request whose job was cancelled before it reached the model. */
+export function cancelledVerdict(jobId: string): Verdict {
+  return {
+    kind: 'cancelled',
+    error: errorInfo(
+      ErrorCode.CANCELLED,
+      `job ${jobId} was cancelled before this request reached the model`,
+    ),
+  };
 }
 
 /** A verdict that keeps the request for an endpoint cause: a retry before the last delivery, a requeue on it. */

@@ -21,6 +21,11 @@ export const batchWriteMaxRequests = 25;
 /** BatchGetItem: at most 100 keys a call; a response stops at 16 MB, the rest in UnprocessedKeys.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html */
 export const batchGetMaxKeys = 100;
+/**
+ * Query: a page stops at 1 MB of items read (or at Limit), the rest from LastEvaluatedKey.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
+ */
+export const queryPageMaxBytes = 1024 * 1024;
 /** 16 MB per BatchWriteItem request and per BatchGetItem response (pages above). */
 export const batchMaxBytes = 16 * 1024 * 1024;
 

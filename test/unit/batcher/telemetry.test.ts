@@ -8,6 +8,7 @@ const report: PersistReport = {
   retry: new Set(),
   succeeded: 0,
   failed: 0,
+  cancelled: 0,
   clientFailures: 0,
   pipelineFailures: 0,
   retried: 0,

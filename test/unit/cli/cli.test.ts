@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointEmulator } from '../../../lib/dev/endpointEmulator/EndpointEmulator.js';
@@ -37,7 +40,7 @@ describe('sagebatch CLI', () => {
   it('lists its commands', async () => {
     const { code, stdout } = await sagebatch(['--help']);
     expect(code).toBe(0);
-    for (const command of ['endpoint', 'send', 'wait', 'results', 'dlq', 'stats', 'tune'])
+    for (const command of ['endpoint', 'send', 'wait', 'results', 'dlq', 'stats', 'tune', 'job'])
       expect(stdout).toContain(command);
   });
 
@@ -102,5 +105,17 @@ describe('sagebatch CLI', () => {
     expect(errorLines(stderr)).toEqual([
       'sagebatch: line 2 has no "input"; each line must be {"input": ...}',
     ]);
+  });
+
+  it('job submit: reports every bad line by number and sends nothing, before connecting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagebatch-cli-'));
+    const file = join(dir, 'requests.jsonl');
+    writeFileSync(file, '{"input":1}\n\n{"inputs":2}\nnot json\n{"input":5}\n');
+    const { code, stderr } = await sagebatch(['job', 'submit', file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'sagebatch: 2 of 4 lines are invalid; nothing was sent. Fix them, or pass --skip-invalid to send the rest:\n  line 3: input is required; Unrecognized key: "inputs"\n  line 4: not JSON; each line must be {"input": ...}',
+    );
+    expect(stderr).not.toMatch(/cannot read the outputs of stack/);
   });
 }, 60_000);

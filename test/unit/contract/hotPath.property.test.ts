@@ -33,7 +33,15 @@ const member = fc.oneof(
 );
 const envelopeArb = fc
   .record(
-    { id: member, input: member, deadline: member, extra: member, __proto__: member },
+    {
+      id: member,
+      input: member,
+      deadline: member,
+      jobId: member,
+      jobLine: member,
+      extra: member,
+      __proto__: member,
+    },
     { requiredKeys: [] },
   )
   // As JSON.parse would give it: undefined members are absent, `__proto__` an own key.
@@ -49,7 +57,15 @@ function agreesWithSchema(shortcut: Shortcut): void {
       if (fast === undefined) return;
       const parsed = envelopeSchema.safeParse(json);
       expect(parsed.success).toBe(true);
-      expect({ id: parsed.data?.id, deadline: parsed.data?.deadline }).toEqual(fast);
+      const jobId = parsed.data?.jobId;
+      const jobLine = parsed.data?.jobLine;
+      // parseEnvelope refuses one job member without the other after the schema.
+      expect(jobId === undefined).toBe(jobLine === undefined);
+      expect({
+        id: parsed.data?.id,
+        deadline: parsed.data?.deadline,
+        job: jobId !== undefined && jobLine !== undefined ? { jobId, jobLine } : undefined,
+      }).toEqual(fast);
     }),
     { numRuns: 2_000 },
   );
@@ -61,18 +77,43 @@ describe('plainlyValid: an envelope read without the schema', () => {
   });
 
   it('takes the common envelopes (otherwise it would save nothing)', () => {
-    expect(plainlyValid({ input: { text: 'hi' } })).toEqual({ id: undefined, deadline: undefined });
+    expect(plainlyValid({ input: { text: 'hi' } })).toEqual({
+      id: undefined,
+      deadline: undefined,
+      job: undefined,
+    });
     expect(plainlyValid({ id: 'r-1', input: 1, deadline: 1_764_000_000_000 })).toEqual({
       id: 'r-1',
       deadline: 1_764_000_000_000,
+      job: undefined,
+    });
+    expect(plainlyValid({ id: 'j:1', input: 1, jobId: 'j', jobLine: 1 })).toEqual({
+      id: 'j:1',
+      deadline: undefined,
+      job: { jobId: 'j', jobLine: 1 },
     });
   });
 
   it('negative control: a shortcut that lets a zero deadline through is caught', () => {
     const broken: Shortcut = (json) =>
       json.input !== undefined && (json.deadline === undefined || typeof json.deadline === 'number')
-        ? { id: json.id as string | undefined, deadline: json.deadline as number | undefined }
+        ? {
+            id: json.id as string | undefined,
+            deadline: json.deadline as number | undefined,
+            job: undefined,
+          }
         : undefined;
+    expect(() => agreesWithSchema(broken)).toThrow();
+  });
+
+  it('negative control: a shortcut that takes any jobId string is caught', () => {
+    const broken: Shortcut = (json) => {
+      const fast = plainlyValid({ ...json, jobId: undefined, jobLine: undefined });
+      if (fast === undefined || json.jobId === undefined) return fast;
+      return typeof json.jobId === 'string' && typeof json.jobLine === 'number'
+        ? { ...fast, job: { jobId: json.jobId, jobLine: json.jobLine } }
+        : undefined;
+    };
     expect(() => agreesWithSchema(broken)).toThrow();
   });
 });

@@ -46,6 +46,25 @@ const moved = (
 });
 
 describe('finalizeUnprocessed', () => {
+  it("keeps a job's request in its job: the UNPROCESSED row carries jobId and jobLine", async () => {
+    table = fakeTable();
+    queue = fakeQueue();
+    await finalizeUnprocessed(
+      [
+        moved('m1', '{"id":"j:4","input":1,"jobId":"j","jobLine":4}'),
+        moved('m2', '{"id":"x","input":1,"jobId":"j"}'),
+      ],
+      sinks(),
+    );
+    expect(table.rows.get('j:4')).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'UNPROCESSED' },
+      jobId: 'j',
+      jobLine: 4,
+    });
+    expect(table.rows.get('x')).not.toHaveProperty('jobId');
+  });
+
   it('writes a FAILED / UNPROCESSED row, then forwards the body to the DLQ with the usual attributes', async () => {
     table = fakeTable();
     queue = fakeQueue();
