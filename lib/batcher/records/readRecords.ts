@@ -100,9 +100,9 @@ export function readRecords(
     const e = envelopes[i]!;
     if (!e.ok || primaryOf[i] !== i) continue;
     // Spelt out, not spread: one shape for every request the planner and invoker read.
-    const { id, inputJson, inputBytes, deadline } = e.request;
+    const { id, inputJson, inputBytes, deadline, job } = e.request;
     const { receiveCount, enqueuedAt } = records[i]!;
-    requests.push({ id, inputJson, inputBytes, deadline, receiveCount, enqueuedAt });
+    requests.push({ id, inputJson, inputBytes, deadline, job, receiveCount, enqueuedAt });
   }
   return { envelopes, primaryOf, requests };
 }
