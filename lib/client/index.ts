@@ -11,8 +11,19 @@
  * const { results, pending } = await client.waitForResults(ids, { timeoutMs: 60_000 });
  * ```
  */
+export {
+  type CompletionEvent,
+  CompletionEventAttribute,
+  CompletionEventType,
+  type JobCompletedEvent,
+  parseRequestCompletedEvent,
+  type RequestCompletedEvent,
+  type WaitTarget,
+  waitFilterPolicies,
+} from '../contract/completionEvent.js';
 export { ErrorCode, type ErrorInfo } from '../contract/errorCodes.js';
 export { ConfigError, SagebatchError } from '../contract/errors.js';
+export { FINAL_STATUSES, type FinalStatus, isFinalStatus } from '../contract/finalStatus.js';
 export { DeadLetterAttribute } from '../contract/messageAttributes.js';
 export {
   decodeOutput,
@@ -23,6 +34,7 @@ export {
 } from '../contract/resultEncoding.js';
 export { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 export { StackOutput } from '../contract/stackOutputs.js';
+export { openCompletionSubscription, waitQueuePrefix } from './completionSubscription.js';
 export { type DeadLetterMessage, readDeadLetters, redriveDeadLetters } from './deadLetterAdmin.js';
 export {
   type RequestResult,
@@ -30,6 +42,7 @@ export {
   type SagebatchClientOptions,
   SubmitError,
   type SubmitRequest,
+  type WaitMode,
   type WaitOptions,
   type WaitProgress,
   type WaitResult,

@@ -310,3 +310,14 @@ export const finalizerSettings = {
   retryBaseMs: batcherSettings.retryBaseMs,
   retryMaxMs: batcherSettings.retryMaxMs,
 } as const;
+
+/**
+ * The settings the completion event publisher reads (the function on the results table's
+ * stream): the topic it publishes to, and the batcher's retry entries.
+ */
+export const eventPublisherSettings = {
+  /** ARN of the completion topic (stack output `CompletionTopicArn`). */
+  completionTopicArn: { env: 'COMPLETION_TOPIC_ARN', schema: z.string().startsWith('arn:') },
+  retryBaseMs: batcherSettings.retryBaseMs,
+  retryMaxMs: batcherSettings.retryMaxMs,
+} as const;

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { type SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import {
+  anyRequestFilterPolicy,
+  parseRequestCompletedEvent,
+  type RequestCompletedEvent,
+  type WaitTarget,
+  waitFilterPolicies,
+} from '../contract/completionEvent.js';
+
+/** Prefix of the temporary queues `wait` creates (and deletes): find leftovers by it. */
+export const waitQueuePrefix = 'sagebatch-wait-';
+
+/**
+ * Most subscriptions one wait makes for its ids (149 ids each); past that it subscribes to
+ * every `request.completed` event and drops the others itself.
+ */
+export const maxWaitSubscriptions = 10;
+
+/** The calls a completion subscription makes. */
+export interface CompletionSubscriptionClients {
+  readonly sqs: Pick<SQSClient, 'send'>;
+  readonly sns: Pick<SNSClient, 'send'>;
+}
+
+/** A temporary queue subscribed to the completion topic; {@link close} removes both. */
+export interface CompletionSubscription {
+  /** The temporary queue's URL. */
+  readonly queueUrl: string;
+  /** Subscriptions made (one per filter policy). */
+  readonly subscriptions: number;
+  /**
+   * Waits up to `waitSeconds` (0-20, SQS long polling) for events; returns the
+   * `request.completed` events received (maybe none, maybe copies).
+   */
+  receive(waitSeconds: number, signal?: AbortSignal): Promise<RequestCompletedEvent[]>;
+  /** Unsubscribes and deletes the queue; tries every step, throws the first failure after. */
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes a new temporary SQS queue to the completion topic with filter policies for
+ * `target` (the ids, or the job): raw message delivery, SQS-managed encryption, a queue
+ * policy that lets only this topic send, over TLS. If any step fails, what was created is
+ * removed before the error is thrown.
+ *
+ * The queue's visibility timeout is SQS's maximum (12 hours): each message is received
+ * once and never deleted one by one; deleting the queue removes them all.
+ */
+export async function openCompletionSubscription(
+  clients: CompletionSubscriptionClients,
+  topicArn: string,
+  target: WaitTarget,
+): Promise<CompletionSubscription> {
+  const { sqs, sns } = clients;
+  const created = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${waitQueuePrefix}${randomUUID()}`,
+      Attributes: {
+        SqsManagedSseEnabled: 'true',
+        MessageRetentionPeriod: '3600',
+        VisibilityTimeout: '43200',
+      },
+    }),
+  );
+  const queueUrl = created.QueueUrl!;
+  const subscriptionArns: string[] = [];
+  const close = async () => {
+    let first: unknown;
+    for (const arn of subscriptionArns)
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn })).catch((error: unknown) => {
+        first ??= error;
+      });
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch((error: unknown) => {
+      first ??= error;
+    });
+    if (first !== undefined) throw first;
+  };
+  try {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queueArn = Attributes!.QueueArn!;
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        Attributes: { Policy: JSON.stringify(queuePolicy(queueArn, topicArn)) },
+      }),
+    );
+    const policies =
+      'ids' in target && waitFilterPolicies(target).length > maxWaitSubscriptions
+        ? [anyRequestFilterPolicy()]
+        : waitFilterPolicies(target);
+    for (const policy of policies) {
+      const { SubscriptionArn } = await sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'sqs',
+          Endpoint: queueArn,
+          ReturnSubscriptionArn: true,
+          Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify(policy) },
+        }),
+      );
+      if (SubscriptionArn) subscriptionArns.push(SubscriptionArn);
+    }
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    queueUrl,
+    subscriptions: subscriptionArns.length,
+    async receive(waitSeconds, signal) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: Math.max(0, Math.min(20, Math.floor(waitSeconds))),
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return Messages.map((message) => parseRequestCompletedEvent(message.Body ?? '')).filter(
+        (event): event is RequestCompletedEvent => event !== undefined,
+      );
+    },
+    close,
+  };
+}
+
+/**
+ * The temporary queue's policy: only the completion topic may send to it (the
+ * `aws:SourceArn` condition SNS documents for SQS subscriptions,
+ * https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html), and
+ * nothing over plain HTTP.
+ */
+export function queuePolicy(queueArn: string, topicArn: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'CompletionTopicOnly',
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+      },
+      {
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:*',
+        Resource: queueArn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ],
+  };
+}

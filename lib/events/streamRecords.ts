@@ -1,0 +1,64 @@
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import {
+  type RequestCompletedEvent,
+  type RowImage,
+  requestCompletedEventOf,
+} from '../contract/completionEvent.js';
+
+/** A stream record's completion event, with the record's position (for a partial batch failure). */
+export interface RecordEvent {
+  /** The record's `SequenceNumber`: Lambda resumes the shard from the first one reported failed. */
+  readonly sequenceNumber: string;
+  readonly event: RequestCompletedEvent;
+}
+
+type Image = Readonly<Record<string, AttributeValue>>;
+
+/**
+ * The attributes a completion event needs, read from one image of a stream record
+ * (DynamoDB JSON). Undefined when the image is absent or has no `id` / `status` string.
+ */
+export function rowImageOf(image: Image | undefined): RowImage | undefined {
+  const id = image?.id?.S;
+  const status = image?.status?.S;
+  if (image === undefined || id === undefined || status === undefined) return undefined;
+  const completedAt = image.completedAt?.N === undefined ? undefined : Number(image.completedAt.N);
+  const optional = {
+    errorCode: image.error?.M?.code?.S,
+    jobId: image.jobId?.S,
+    completedAt: Number.isFinite(completedAt) ? completedAt : undefined,
+    outputLocation: image.outputLocation?.S,
+    deadLetterId: image.deadLetterId?.S,
+  };
+  return {
+    id,
+    status,
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+  };
+}
+
+/**
+ * The table a stream belongs to, from the record's `eventSourceARN`
+ * (`arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`).
+ */
+export function tableOfStreamArn(arn: string | undefined): string {
+  return /:table\/([^/]+)\/stream\//.exec(arn ?? '')?.[1] ?? '';
+}
+
+/**
+ * The completion events of a batch of stream records, in stream order: one per record
+ * that moves its row into a final state (lib/contract/completionEvent.ts
+ * `isFinalTransition`); REMOVE records (TTL deletions) and other writes give none.
+ */
+export function completionEventsOf(records: readonly DynamoDBRecord[]): RecordEvent[] {
+  const events: RecordEvent[] = [];
+  for (const record of records) {
+    if (record.eventName === 'REMOVE') continue;
+    const next = rowImageOf(record.dynamodb?.NewImage);
+    if (next === undefined) continue;
+    const previous = rowImageOf(record.dynamodb?.OldImage);
+    const event = requestCompletedEventOf(next, previous, tableOfStreamArn(record.eventSourceARN));
+    if (event) events.push({ sequenceNumber: record.dynamodb?.SequenceNumber ?? '', event });
+  }
+  return events;
+}
