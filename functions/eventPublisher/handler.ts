@@ -11,6 +11,8 @@ import { completionEventsOf } from '../../lib/events/streamRecords.js';
 /** What the publisher uses, built once per execution environment. */
 export interface EventPublisherDependencies {
   readonly publisher: Pick<CompletionPublisher, 'publish'>;
+  /** Tests only (see `eventPublisherSettings.negativeControl`). @default 'off' */
+  readonly negativeControl?: 'off' | 'every-write';
 }
 
 /**
@@ -27,8 +29,8 @@ export function createEventPublisher(
 ) {
   const { logger } = telemetry;
   async function publishCompletions(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-    const { publisher } = dependencies();
-    const events = completionEventsOf(event.Records);
+    const { publisher, negativeControl } = dependencies();
+    const events = completionEventsOf(event.Records, { negativeControl });
     const { unpublished, reason } = await publisher.publish(events);
     if (unpublished.length === 0) return { batchItemFailures: [] };
     // Ids and statuses only: no request payload reaches the logs.
@@ -52,6 +54,7 @@ export const handler = createEventPublisher(() => {
   if (resolved) return resolved;
   const config = loadEventPublisherConfig(process.env);
   resolved = {
+    negativeControl: config.negativeControl,
     publisher: new CompletionPublisher({
       client: new SNSClient({}),
       topicArn: config.completionTopicArn,

@@ -4,6 +4,8 @@ import { eventPublisherSettings } from '../contract/settings.js';
 /** Settings of the completion event publisher, read from the environment once at cold start. */
 export interface EventPublisherConfig {
   readonly completionTopicArn: string;
+  /** Tests only: see `eventPublisherSettings.negativeControl`. */
+  readonly negativeControl: 'off' | 'every-write';
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
 }

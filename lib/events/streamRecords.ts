@@ -3,6 +3,7 @@ import {
   type RequestCompletedEvent,
   type RowImage,
   requestCompletedEventOf,
+  requestEventIdOf,
 } from '../contract/completionEvent.js';
 
 /** A stream record's completion event, with the record's position (for a partial batch failure). */
@@ -50,15 +51,39 @@ export function tableOfStreamArn(arn: string | undefined): string {
  * that moves its row into a final state (lib/contract/completionEvent.ts
  * `isFinalTransition`); REMOVE records (TTL deletions) and other writes give none.
  */
-export function completionEventsOf(records: readonly DynamoDBRecord[]): RecordEvent[] {
+export function completionEventsOf(
+  records: readonly DynamoDBRecord[],
+  options: { readonly negativeControl?: 'off' | 'every-write' } = {},
+): RecordEvent[] {
   const events: RecordEvent[] = [];
   for (const record of records) {
     if (record.eventName === 'REMOVE') continue;
     const next = rowImageOf(record.dynamodb?.NewImage);
     if (next === undefined) continue;
-    const previous = rowImageOf(record.dynamodb?.OldImage);
-    const event = requestCompletedEventOf(next, previous, tableOfStreamArn(record.eventSourceARN));
+    const table = tableOfStreamArn(record.eventSourceARN);
+    const event =
+      options.negativeControl === 'every-write'
+        ? everyWriteEvent(next, table)
+        : requestCompletedEventOf(next, rowImageOf(record.dynamodb?.OldImage), table);
     if (event) events.push({ sequenceNumber: record.dynamodb?.SequenceNumber ?? '', event });
   }
   return events;
+}
+
+/**
+ * The broken publisher of the integration test's negative control: an event for any row
+ * write with a `completedAt`, final or not, transition or not.
+ */
+function everyWriteEvent(next: RowImage, table: string): RequestCompletedEvent | undefined {
+  const asFirstFinalWrite = requestCompletedEventOf(
+    { ...next, status: 'SUCCEEDED' },
+    undefined,
+    table,
+  );
+  if (asFirstFinalWrite === undefined) return undefined;
+  return {
+    ...asFirstFinalWrite,
+    status: next.status as RequestCompletedEvent['status'],
+    eventId: requestEventIdOf(next.id, next.status, asFirstFinalWrite.completedAt),
+  };
 }
