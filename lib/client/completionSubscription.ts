@@ -75,13 +75,16 @@ export async function openCompletionSubscription(
   const subscriptionArns: string[] = [];
   const close = async () => {
     let first: unknown;
-    for (const arn of subscriptionArns)
-      await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn })).catch((error: unknown) => {
+    const attempt = async (step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (error) {
         first ??= error;
-      });
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch((error: unknown) => {
-      first ??= error;
-    });
+      }
+    };
+    for (const arn of subscriptionArns)
+      await attempt(() => sns.send(new UnsubscribeCommand({ SubscriptionArn: arn })));
+    await attempt(() => sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })));
     if (first !== undefined) throw first;
   };
   try {
