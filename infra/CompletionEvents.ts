@@ -121,10 +121,10 @@ export class CompletionEvents extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
-    // Publishing to a topic under a customer-managed key (and reading a stream of a table
-    // under one) needs the key: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    // Publishing to a topic under a customer-managed key needs the key
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html); with the
+    // pipeline's key, the same grant decrypts the stream of the table it encrypts.
     topicKey.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-    if (props.encryptionKey) props.encryptionKey.grant(role, 'kms:Decrypt', 'kms:Encrypt');
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: publisherEntry,

@@ -73,8 +73,10 @@ export interface WaitOptions {
    * gave up on never comes. Default 15,000.
    */
   readonly reconcileIntervalMs?: number;
-  /** Called after each poll. */
+  /** Called after each read of rows. */
   readonly onProgress?: (progress: WaitProgress) => void;
+  /** Called once for each result as soon as the wait has it (before the wait returns). */
+  readonly onResult?: (result: RequestResult) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -252,7 +254,7 @@ export class SagebatchClient {
   async #poll(ids: readonly string[], options: WaitOptions): Promise<WaitResult> {
     const { timeoutMs = 300_000, intervalMs = 1_000, signal } = options;
     const giveUpAt = Date.now() + timeoutMs;
-    const progress = new WaitTracker(ids, options.onProgress);
+    const progress = new WaitTracker(ids, options);
     for (;;) {
       progress.record(await this.getResults(progress.pending()));
       if (progress.done() || Date.now() + intervalMs > giveUpAt || signal?.aborted)
@@ -269,7 +271,7 @@ export class SagebatchClient {
   ): Promise<WaitResult> {
     const { timeoutMs = 300_000, reconcileIntervalMs = 15_000, signal } = options;
     const giveUpAt = Date.now() + timeoutMs;
-    const progress = new WaitTracker(ids, options.onProgress);
+    const progress = new WaitTracker(ids, options);
     // Subscribe before the first read: a row that becomes final after the read is announced.
     const subscription: CompletionSubscription = await openCompletionSubscription(
       { sqs: this.#options.sqs, sns },
@@ -358,12 +360,12 @@ function toEntry(request: SubmitRequest, index: number): Entry {
 class WaitTracker {
   readonly #results = new Map<string, RequestResult>();
   readonly #pending: Set<string>;
-  readonly #onProgress: WaitOptions['onProgress'];
+  readonly #options: Pick<WaitOptions, 'onProgress' | 'onResult'>;
   #succeeded = 0;
 
-  constructor(ids: readonly string[], onProgress: WaitOptions['onProgress']) {
+  constructor(ids: readonly string[], options: Pick<WaitOptions, 'onProgress' | 'onResult'>) {
     this.#pending = new Set(ids);
-    this.#onProgress = onProgress;
+    this.#options = options;
   }
 
   pending(): string[] {
@@ -386,8 +388,9 @@ class WaitTracker {
       this.#pending.delete(id);
       this.#results.set(id, result);
       if (result.status === ResultStatus.SUCCEEDED) this.#succeeded++;
+      this.#options.onResult?.(result);
     }
-    this.#onProgress?.({
+    this.#options.onProgress?.({
       done: this.#results.size,
       total: this.#results.size + this.#pending.size,
       succeeded: this.#succeeded,

@@ -25,6 +25,9 @@ export const waitQueuePrefix = 'sagebatch-wait-';
  */
 export const maxWaitSubscriptions = 10;
 
+/** Messages one {@link CompletionSubscription.receive} gathers at most (one BatchGetItem's keys, about). */
+const receiveBurst = 100;
+
 /** The calls a completion subscription makes. */
 export interface CompletionSubscriptionClients {
   readonly sqs: Pick<SQSClient, 'send'>;
@@ -38,8 +41,9 @@ export interface CompletionSubscription {
   /** Subscriptions made (one per filter policy). */
   readonly subscriptions: number;
   /**
-   * Waits up to `waitSeconds` (0-20, SQS long polling) for events; returns the
-   * `request.completed` events received (maybe none, maybe copies).
+   * Waits up to `waitSeconds` (0-20, SQS long polling) for events, then drains up to about
+   * 100 more without waiting; returns the `request.completed` events received (maybe none,
+   * maybe copies).
    */
   receive(waitSeconds: number, signal?: AbortSignal): Promise<RequestCompletedEvent[]>;
   /** Unsubscribes and deletes the queue; tries every step, throws the first failure after. */
@@ -122,17 +126,29 @@ export async function openCompletionSubscription(
     queueUrl,
     subscriptions: subscriptionArns.length,
     async receive(waitSeconds, signal) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: Math.max(0, Math.min(20, Math.floor(waitSeconds))),
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-      return Messages.map((message) => parseRequestCompletedEvent(message.Body ?? '')).filter(
-        (event): event is RequestCompletedEvent => event !== undefined,
-      );
+      const receiveOnce = async (seconds: number) => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: Math.max(0, Math.min(20, Math.floor(seconds))),
+          }),
+          signal ? { abortSignal: signal } : {},
+        );
+        return Messages;
+      };
+      // One long poll; while full answers come back, a few short polls at once drain the
+      // backlog, so a burst of completions costs one read of up to 100 rows, not ten.
+      const messages = await receiveOnce(waitSeconds);
+      let last = messages.length;
+      while (last === 10 && messages.length < receiveBurst) {
+        const more = await Promise.all([receiveOnce(0), receiveOnce(0), receiveOnce(0)]);
+        messages.push(...more.flat());
+        last = Math.max(...more.map((batch) => batch.length));
+      }
+      return messages
+        .map((message) => parseRequestCompletedEvent(message.Body ?? ''))
+        .filter((event): event is RequestCompletedEvent => event !== undefined);
     },
     close,
   };
