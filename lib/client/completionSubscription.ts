@@ -9,21 +9,14 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
-  anyRequestFilterPolicy,
   parseRequestCompletedEvent,
   type RequestCompletedEvent,
   type WaitTarget,
-  waitFilterPolicies,
+  waitFilterPolicy,
 } from '../contract/completionEvent.js';
 
 /** Prefix of the temporary queues `wait` creates (and deletes): find leftovers by it. */
 export const waitQueuePrefix = 'sagebatch-wait-';
-
-/**
- * Most subscriptions one wait makes for its ids (149 ids each); past that it subscribes to
- * every `request.completed` event and drops the others itself.
- */
-export const maxWaitSubscriptions = 10;
 
 /** Messages one {@link CompletionSubscription.receive} gathers at most (one BatchGetItem's keys, about). */
 const receiveBurst = 100;
@@ -38,8 +31,6 @@ export interface CompletionSubscriptionClients {
 export interface CompletionSubscription {
   /** The temporary queue's URL. */
   readonly queueUrl: string;
-  /** Subscriptions made (one per filter policy). */
-  readonly subscriptions: number;
   /**
    * Waits up to `waitSeconds` (0-20, SQS long polling) for events, then drains up to about
    * 100 more without waiting; returns the `request.completed` events received (maybe none,
@@ -51,8 +42,8 @@ export interface CompletionSubscription {
 }
 
 /**
- * Subscribes a new temporary SQS queue to the completion topic with filter policies for
- * `target` (the ids, or the job): raw message delivery, SQS-managed encryption, a queue
+ * Subscribes a new temporary SQS queue to the completion topic with the filter policy for
+ * `target` (`waitFilterPolicy`: the ids, or the job): raw message delivery, SQS-managed encryption, a queue
  * policy that lets only this topic send, over TLS. If any step fails, what was created is
  * removed before the error is thrown.
  *
@@ -102,29 +93,25 @@ export async function openCompletionSubscription(
         Attributes: { Policy: JSON.stringify(queuePolicy(queueArn, topicArn)) },
       }),
     );
-    const policies =
-      'ids' in target && waitFilterPolicies(target).length > maxWaitSubscriptions
-        ? [anyRequestFilterPolicy()]
-        : waitFilterPolicies(target);
-    for (const policy of policies) {
-      const { SubscriptionArn } = await sns.send(
-        new SubscribeCommand({
-          TopicArn: topicArn,
-          Protocol: 'sqs',
-          Endpoint: queueArn,
-          ReturnSubscriptionArn: true,
-          Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify(policy) },
-        }),
-      );
-      if (SubscriptionArn) subscriptionArns.push(SubscriptionArn);
-    }
+    const { SubscriptionArn } = await sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: queueArn,
+        ReturnSubscriptionArn: true,
+        Attributes: {
+          RawMessageDelivery: 'true',
+          FilterPolicy: JSON.stringify(waitFilterPolicy(target)),
+        },
+      }),
+    );
+    if (SubscriptionArn) subscriptionArns.push(SubscriptionArn);
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
   }
   return {
     queueUrl,
-    subscriptions: subscriptionArns.length,
     async receive(waitSeconds, signal) {
       const receiveOnce = async (seconds: number) => {
         const { Messages = [] } = await sqs.send(

@@ -19,7 +19,7 @@ export {
   parseRequestCompletedEvent,
   type RequestCompletedEvent,
   type WaitTarget,
-  waitFilterPolicies,
+  waitFilterPolicy,
 } from '../contract/completionEvent.js';
 export { ErrorCode, type ErrorInfo } from '../contract/errorCodes.js';
 export { ConfigError, SagebatchError } from '../contract/errors.js';

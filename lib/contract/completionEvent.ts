@@ -201,26 +201,29 @@ export const streamFilterPatterns: readonly object[] = [
 export type WaitTarget = { readonly ids: readonly string[] } | { readonly jobId: string };
 
 /**
- * The subscription filter policies (scope MessageAttributes) that let through the
- * `request.completed` events of `target` and nothing else: one policy per 149 ids (a policy
- * holds at most 150 combinations of values; `type` takes one), or one policy on the job.
- * Callers that would need too many subscriptions can use {@link anyRequestFilterPolicy}.
+ * Most ids one filter policy names: a policy holds at most 150 combinations of values
+ * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html),
+ * and `type` takes one.
  */
-export function waitFilterPolicies(target: WaitTarget): Record<string, string[]>[] {
+export const maxFilterPolicyIds = SnsLimits.filterPolicyCombinations - 1;
+
+/**
+ * The subscription filter policy (scope MessageAttributes) for a wait on `target`: the
+ * job's events, or the events of up to {@link maxFilterPolicyIds} ids; for more ids, every
+ * `request.completed` event (the waiter drops the others). One policy, because one queue
+ * can hold only one subscription to a topic: SNS refuses a second Subscribe of the same
+ * endpoint with other attributes.
+ */
+export function waitFilterPolicy(target: WaitTarget): Record<string, string[]> {
   const type = [CompletionEventType.requestCompleted];
   if ('jobId' in target)
-    return [
-      { [CompletionEventAttribute.type]: type, [CompletionEventAttribute.jobId]: [target.jobId] },
-    ];
-  const perPolicy = SnsLimits.filterPolicyCombinations - 1;
-  const ids = [...new Set(target.ids)];
-  const policies: Record<string, string[]>[] = [];
-  for (let start = 0; start < ids.length; start += perPolicy)
-    policies.push({
+    return {
       [CompletionEventAttribute.type]: type,
-      [CompletionEventAttribute.id]: ids.slice(start, start + perPolicy),
-    });
-  return policies;
+      [CompletionEventAttribute.jobId]: [target.jobId],
+    };
+  const ids = [...new Set(target.ids)];
+  if (ids.length > maxFilterPolicyIds) return anyRequestFilterPolicy();
+  return { [CompletionEventAttribute.type]: type, [CompletionEventAttribute.id]: ids };
 }
 
 /** A filter policy for every `request.completed` event of the stack (the waiter filters ids itself). */

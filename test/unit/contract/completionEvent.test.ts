@@ -4,11 +4,12 @@ import {
   completionEventAttributes,
   isFinalTransition,
   jobEventIdOf,
+  maxFilterPolicyIds,
   parseRequestCompletedEvent,
   type RowImage,
   requestCompletedEventOf,
   requestEventIdOf,
-  waitFilterPolicies,
+  waitFilterPolicy,
 } from '../../../lib/contract/completionEvent.js';
 
 const row = (status: string, extra: Partial<RowImage> = {}): RowImage => ({
@@ -119,23 +120,22 @@ describe('completionEventAttributes', () => {
   });
 });
 
-describe('waitFilterPolicies', () => {
-  it('holds at most 150 combinations of values a policy (SNS filter policy constraints)', () => {
-    const ids = Array.from({ length: 400 }, (_, i) => `id-${i}`);
-    const policies = waitFilterPolicies({ ids: [...ids, 'id-0'] });
-    expect(policies).toHaveLength(3);
-    for (const policy of policies) {
-      const combinations = Object.values(policy).reduce((n, values) => n * values.length, 1);
-      expect(combinations).toBeLessThanOrEqual(150);
-      expect(policy.type).toEqual(['request.completed']);
-    }
-    expect(policies.flatMap((p) => p.id)).toEqual(ids);
+describe('waitFilterPolicy', () => {
+  it('names up to 149 ids (150 combinations of values at most, with type), else every request event', () => {
+    const ids = Array.from({ length: 149 }, (_, i) => `id-${i}`);
+    const policy = waitFilterPolicy({ ids: [...ids, 'id-0'] });
+    expect(policy).toEqual({ type: ['request.completed'], id: ids });
+    const combinations = Object.values(policy).reduce((n, values) => n * values.length, 1);
+    expect(combinations).toBeLessThanOrEqual(150);
+    expect(waitFilterPolicy({ ids: [...ids, 'one-more'] })).toEqual(anyRequestFilterPolicy());
+    expect(maxFilterPolicyIds).toBe(149);
   });
 
   it('filters a job by its id, and everything by type', () => {
-    expect(waitFilterPolicies({ jobId: 'job-9' })).toEqual([
-      { type: ['request.completed'], jobId: ['job-9'] },
-    ]);
+    expect(waitFilterPolicy({ jobId: 'job-9' })).toEqual({
+      type: ['request.completed'],
+      jobId: ['job-9'],
+    });
     expect(anyRequestFilterPolicy()).toEqual({ type: ['request.completed'] });
   });
 });
