@@ -1,7 +1,7 @@
 /**
  * Import rules of sagebatch, checked by `npm run lint` (dependency-cruiser). They keep the
  * tree honest about what ships where:
- * - the Lambda bundle (functions/, lib/batcher, lib/aws, lib/contract, lib/common) carries
+ * - the Lambda bundle (functions/, lib/batcher, lib/events, lib/aws, lib/contract, lib/common) carries
  *   no CLI, dev or client code and no CDK;
  * - infra/ reads only lib/contract from lib/, so a synth loads no runtime code (Powertools,
  *   SDK clients) and the function and the stack agree on one contract;
@@ -9,7 +9,7 @@
  * - lower layers never import higher ones, and nothing imports in a cycle.
  * test/unit/tree/importRules.test.ts proves each rule fails a tree that breaks it.
  */
-const bundle = '^(functions|lib/(batcher|aws|contract|common))/';
+const bundle = '^(functions|lib/(batcher|events|aws|contract|common))/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -58,7 +58,7 @@ module.exports = {
       severity: 'error',
       comment: 'The client users import must not pull in the batcher (or dev and CLI tooling).',
       from: { path: '^lib/client/' },
-      to: { path: '^lib/(batcher|cli|dev)/' },
+      to: { path: '^lib/(batcher|events|cli|dev)/' },
     },
     {
       name: 'contract-stands-alone',
@@ -79,7 +79,7 @@ module.exports = {
       severity: 'error',
       comment: 'Adapters serve the pipeline and the client; they know neither.',
       from: { path: '^lib/aws/' },
-      to: { path: '^lib/(batcher|client|cli|dev)/' },
+      to: { path: '^lib/(batcher|events|client|cli|dev)/' },
     },
     {
       name: 'lib-not-entry-points',

@@ -54,6 +54,19 @@ export const prices = {
     source:
       'https://aws.amazon.com/s3/pricing/ (figures as listed by cloudburn.io/blog/amazon-s3-pricing, March 2026, and devnotes.tech)',
   },
+  sns: {
+    perMillionPublishes: 0.5,
+    perMillionSqsDeliveries: 0,
+    note: 'standard topic; every 64 KB chunk of a published message is one request; deliveries to SQS queues are not charged (the queue then bills its own requests)',
+    source:
+      'https://aws.amazon.com/sns/pricing/ (as listed by factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols, June 2026)',
+  },
+  dynamodbStreams: {
+    perMillionReadRequestsByLambda: 0,
+    note: 'GetRecords calls made by a Lambda event source mapping are free; other consumers (Pipes included) pay per streams read request unit',
+    source:
+      'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CostOptimization_StreamsUsage.html ("Read requests made by AWS Lambda-based consumers of DynamoDB Streams are free")',
+  },
   cloudwatch: {
     perMetricMonth: 0.3,
     perAlarmMetricMonth: 0.1,

@@ -29,6 +29,7 @@ import {
   scaleToZeroWakeSeconds,
   unfinalizedThreshold,
 } from './alarmThresholds.js';
+import { CompletionEvents } from './CompletionEvents.js';
 import { EndpointAutoscaling } from './EndpointAutoscaling.js';
 import { functionBundling } from './functionBundling.js';
 import { ModelEndpoint, type ModelEndpointProps } from './ModelEndpoint.js';
@@ -163,6 +164,12 @@ export interface BatchingPipelineProps extends PropSettings {
   readonly encryptionKey?: kms.IKey;
   /** Lambda active tracing (X-Ray). @default lambda.Tracing.DISABLED */
   readonly tracing?: lambda.Tracing;
+  /**
+   * Completion events: the results table's stream drives one SNS message per request that
+   * reaches a final status (see {@link CompletionEvents}); `wait` uses them when present.
+   * @default true
+   */
+  readonly completionEvents?: boolean;
   /** Tags for every resource of the pipeline, besides `sagebatch:pipeline`. @default none */
   readonly tags?: Record<string, string>;
   /**
@@ -249,6 +256,8 @@ export class BatchingPipeline extends Construct {
   readonly intakeQueue: sqs.Queue;
   /** Turns every message SQS moved by itself into a FAILED / UNPROCESSED row and a DLQ message. */
   readonly finalizer: NodejsFunction;
+  /** The completion topic and its publisher (absent with `completionEvents: false`). */
+  readonly completionEvents?: CompletionEvents;
   /** One row per request id. */
   readonly table: dynamodb.Table;
   /**
@@ -418,6 +427,10 @@ export class BatchingPipeline extends Construct {
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       warmThroughput: props.tableWarmThroughput,
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+      // Completion events read both images: only a write INTO a final state publishes.
+      ...(props.completionEvents === false
+        ? {}
+        : { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES }),
     });
     // Jobs (`sagebatch job ...`): a sparse index of the rows that carry a job, in input order,
     // with what `job status` counts; outputs are read from the table by id.
@@ -576,6 +589,16 @@ export class BatchingPipeline extends Construct {
           }
         : undefined,
     }).function;
+
+    if (props.completionEvents !== false) {
+      this.completionEvents = new CompletionEvents(this, 'CompletionEvents', {
+        table: this.table,
+        serviceName: this.serviceName,
+        encryptionKey: props.encryptionKey,
+        logRetention: props.logRetention,
+        tracing: props.tracing,
+      });
+    }
 
     if (scaling && this.modelEndpoint?.inferenceComponent) {
       this.scaleToZero = new ScaleToZeroAutoscaling(this, 'ScaleToZero', {

@@ -68,6 +68,11 @@ export class SagebatchStack extends Stack {
         'CloudWatch dashboard of the pipeline',
       ],
     };
+    if (this.pipeline.completionEvents)
+      outputs[StackOutput.completionTopic] = [
+        this.pipeline.completionEvents.topic.topicArn,
+        'Completion events: one request.completed message per request that reaches a final status',
+      ];
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });
     }

@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AwsLimits } from '../contract/awsLimits.js';
+import { readResultRow } from '../contract/compactRow.js';
 import { type JobItem, JobState, jobIndex, jobKey, jobListPartition } from '../contract/job.js';
 import type { ResultRow } from '../contract/resultRow.js';
 
@@ -159,7 +160,8 @@ export class JobStore {
         }),
       );
       start = page.LastEvaluatedKey;
-      yield (page.Items ?? []) as JobIndexRow[];
+      // A compact row's index entry carries the short names: read back the documented form.
+      yield (page.Items ?? []).map((item) => readResultRow(item) as unknown as JobIndexRow);
     } while (start !== undefined);
   }
 

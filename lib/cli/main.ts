@@ -36,7 +36,11 @@ const withResources = (command: Command) =>
     .option('--local', 'talk to the local emulator (default when AWS_ENDPOINT_URL is set)')
     .option('--queue-url <url>', 'request queue URL (overrides the stack output)')
     .option('--dlq-url <url>', 'dead-letter queue URL (overrides the stack output)')
-    .option('--table <name>', 'results table name (overrides the stack output)');
+    .option('--table <name>', 'results table name (overrides the stack output)')
+    .option(
+      '--topic-arn <arn>',
+      'completion topic ARN for wait (overrides the stack output CompletionTopicArn)',
+    );
 
 async function clientFor(options: ResourceOptions) {
   const resources = await resolveResources(options);
@@ -52,6 +56,9 @@ async function clientFor(options: ResourceOptions) {
       ...(resources.resultsBucket === undefined
         ? {}
         : { s3: resources.s3, resultsBucket: resources.resultsBucket }),
+      ...(resources.completionTopicArn === undefined
+        ? {}
+        : { sns: resources.sns, completionTopicArn: resources.completionTopicArn }),
     }),
   };
 }
@@ -147,16 +154,29 @@ const resultsOptions = (command: Command) =>
 resultsOptions(program.command('wait'))
   .description('wait until every request has a final result, then print them')
   .option('--timeout <seconds>', 'give up after this long', number, 300)
+  .option('--poll', 'poll the results table even when the stack publishes completion events')
   .action(async (idsFile: string | undefined, o) => {
     const ids = await readLines(idsFile);
     const { client } = await clientFor(o);
     const bar = progressBar('results', ids.length);
-    const { results, pending } = await client.waitForResults(ids, {
-      timeoutMs: o.timeout * 1_000,
-      onProgress: (p) => bar.update(p.done),
-    });
-    bar.stop();
+    // Ctrl-C ends the wait cleanly: the temporary queue and its subscriptions are removed.
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    const { results, pending } = await client
+      .waitForResults(ids, {
+        timeoutMs: o.timeout * 1_000,
+        mode: o.poll ? 'poll' : 'auto',
+        signal: interrupt.signal,
+        onProgress: (p) => bar.update(p.done),
+      })
+      .finally(() => {
+        process.off('SIGINT', onSigint);
+        bar.stop();
+      });
     console.log(formatResults(ids, results, o.format));
+    if (interrupt.signal.aborted)
+      throw new Error(`interrupted: ${pending.length} of ${ids.length} requests still pending`);
     if (pending.length > 0)
       throw new Error(
         `${pending.length} of ${ids.length} requests have no final result after ${o.timeout} s`,

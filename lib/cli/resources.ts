@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SagebatchError } from '../contract/errors.js';
@@ -14,6 +15,7 @@ export interface ResourceOptions {
   queueUrl?: string;
   dlqUrl?: string;
   table?: string;
+  topicArn?: string;
 }
 
 /** The AWS clients and resource names a command works with. */
@@ -27,6 +29,10 @@ export interface Resources {
   readonly s3: S3Client;
   /** The results bucket, when the stack names one (older stacks have none). */
   readonly resultsBucket?: string;
+  /** Subscribes `wait` to completion events. */
+  readonly sns: SNSClient;
+  /** The completion topic, when the stack has one (or `--topic-arn`); `wait` polls without. */
+  readonly completionTopicArn?: string;
 }
 
 /**
@@ -71,6 +77,10 @@ export async function resolveResources(options: ResourceOptions): Promise<Resour
     }),
     ...(outputs[StackOutput.resultsBucket]
       ? { resultsBucket: outputs[StackOutput.resultsBucket] }
+      : {}),
+    sns: new SNSClient(config),
+    ...((options.topicArn ?? outputs[StackOutput.completionTopic])
+      ? { completionTopicArn: options.topicArn ?? outputs[StackOutput.completionTopic] }
       : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
@@ -11,6 +12,7 @@ import { AwsLimits } from '../contract/awsLimits.js';
 import { requestIdPattern } from '../contract/envelope.js';
 import type { ErrorInfo } from '../contract/errorCodes.js';
 import { SagebatchError } from '../contract/errors.js';
+import { isFinalStatus } from '../contract/finalStatus.js';
 import { offloadedOutput, parseOutputLocation } from '../contract/outputLocation.js';
 import {
   decodeOutput,
@@ -19,6 +21,10 @@ import {
   type StoredOutput,
 } from '../contract/resultEncoding.js';
 import { type ResultRow, ResultStatus } from '../contract/resultRow.js';
+import {
+  type CompletionSubscription,
+  openCompletionSubscription,
+} from './completionSubscription.js';
 
 /** A request as a producer submits it (the SQS body contract). */
 export interface SubmitRequest {
@@ -51,21 +57,40 @@ export interface RequestResultText extends Omit<ResultRow, 'output'> {
 
 /** Progress of {@link SagebatchClient.waitForResults}. */
 export interface WaitProgress {
-  /** Ids with a final row (SUCCEEDED or FAILED). */
+  /** Ids with a final row (SUCCEEDED, FAILED or CANCELLED). */
   readonly done: number;
   readonly total: number;
   readonly succeeded: number;
   readonly failed: number;
 }
 
+/**
+ * How {@link SagebatchClient.waitForResults} learns that rows became final: `events` from
+ * the completion topic (a temporary queue subscribed for the ids), `poll` by reading the
+ * rows again every `intervalMs`; `auto` uses events when the client has `sns` and
+ * `completionTopicArn`, else polls.
+ */
+export type WaitMode = 'auto' | 'events' | 'poll';
+
 /** Options of {@link SagebatchClient.waitForResults}. */
 export interface WaitOptions {
   /** Give up after this long, ms. Default 300,000. */
   readonly timeoutMs?: number;
-  /** Pause between polls, ms. Default 1,000. */
+  /** Polling: pause between polls, ms. Default 1,000. */
   readonly intervalMs?: number;
-  /** Called after each poll. */
+  /** @default 'auto' */
+  readonly mode?: WaitMode;
+  /**
+   * Events: read the rows still pending again after this long, ms. A safety net for what
+   * no event can announce: SNS may take a moment to deliver to a new subscription (and up
+   * to 15 minutes to apply a new filter policy everywhere), and an event the publisher
+   * gave up on never comes. Default 15,000.
+   */
+  readonly reconcileIntervalMs?: number;
+  /** Called after each read of rows. */
   readonly onProgress?: (progress: WaitProgress) => void;
+  /** Called once for each result as soon as the wait has it (before the wait returns). */
+  readonly onResult?: (result: RequestResult) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -75,6 +100,8 @@ export interface WaitResult {
   readonly results: Map<string, RequestResult>;
   /** Ids without a final row when the wait ended (empty when complete). */
   readonly pending: string[];
+  /** How the wait learnt of the results. */
+  readonly via: 'events' | 'poll';
 }
 
 /** Settings of a {@link SagebatchClient}. */
@@ -104,6 +131,14 @@ export interface SagebatchClientOptions {
   readonly readParallelism?: number;
   /** Milliseconds since the epoch, to tell rows past their `expiresAt`. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Subscribes `waitForResults` to completion events. The caller needs sns:Subscribe on the
+   * topic, sns:Unsubscribe, and sqs:CreateQueue, GetQueueAttributes, SetQueueAttributes,
+   * ReceiveMessage and DeleteQueue on `sagebatch-wait-*` queues (README "Completion events").
+   */
+  readonly sns?: Pick<SNSClient, 'send'>;
+  /** The completion topic (stack output `CompletionTopicArn`), with `sns`. */
+  readonly completionTopicArn?: string;
 }
 
 /** A request could not be submitted: a bad request, or SQS kept refusing it. */
@@ -229,33 +264,76 @@ export class SagebatchClient {
   }
 
   /**
-   * Polls until every id has a final row (SUCCEEDED or FAILED) or the timeout passes.
-   * Only ids still pending are read again on each poll.
+   * Waits until every id has a final row (SUCCEEDED, FAILED or CANCELLED) or the timeout
+   * passes, by completion events or by polling (see {@link WaitMode}). With events it
+   * subscribes first, then reads the rows once (requests already final are not announced
+   * again), then reads a row when its event arrives, and the rows still pending every
+   * `reconcileIntervalMs`; the temporary queue and its subscriptions are removed when the
+   * wait ends, also on a timeout, an error or `signal` aborting.
    */
   async waitForResults(ids: readonly string[], options: WaitOptions = {}): Promise<WaitResult> {
-    const { timeoutMs = 300_000, intervalMs = 1_000, onProgress, signal } = options;
+    const mode = options.mode ?? 'auto';
+    const { sns, completionTopicArn } = this.#options;
+    const canSubscribe = sns !== undefined && completionTopicArn !== undefined;
+    if (mode === 'events' && !canSubscribe)
+      throw new SagebatchError(
+        'waitForResults with mode "events" needs the sns client and completionTopicArn (stack output CompletionTopicArn)',
+      );
+    if (mode === 'poll' || !canSubscribe) return this.#poll(ids, options);
+    return this.#waitForEvents(ids, options, sns, completionTopicArn);
+  }
+
+  async #poll(ids: readonly string[], options: WaitOptions): Promise<WaitResult> {
+    const { timeoutMs = 300_000, intervalMs = 1_000, signal } = options;
     const giveUpAt = Date.now() + timeoutMs;
-    const results = new Map<string, RequestResult>();
-    let pending = [...new Set(ids)];
-    let succeeded = 0;
+    const progress = new WaitTracker(ids, options);
     for (;;) {
-      for (const [id, result] of await this.getResults(pending)) {
-        if (result.status === ResultStatus.RETRYING) continue;
-        results.set(id, result);
-        if (result.status === ResultStatus.SUCCEEDED) succeeded++;
-      }
-      pending = pending.filter((id) => !results.has(id));
-      onProgress?.({
-        done: results.size,
-        total: results.size + pending.length,
-        succeeded,
-        failed: results.size - succeeded,
-      });
-      if (pending.length === 0 || Date.now() + intervalMs > giveUpAt || signal?.aborted)
-        return { results, pending };
+      progress.record(await this.getResults(progress.pending()));
+      if (progress.done() || Date.now() + intervalMs > giveUpAt || signal?.aborted)
+        return progress.result('poll');
       await sleep(intervalMs, signal).catch(() => undefined);
     }
   }
+
+  async #waitForEvents(
+    ids: readonly string[],
+    options: WaitOptions,
+    sns: Pick<SNSClient, 'send'>,
+    topicArn: string,
+  ): Promise<WaitResult> {
+    const { timeoutMs = 300_000, reconcileIntervalMs = 15_000, signal } = options;
+    const giveUpAt = Date.now() + timeoutMs;
+    const progress = new WaitTracker(ids, options);
+    // Subscribe before the first read: a row that becomes final after the read is announced.
+    const subscription: CompletionSubscription = await openCompletionSubscription(
+      { sqs: this.#options.sqs, sns },
+      topicArn,
+      { ids: progress.pending() },
+    );
+    try {
+      progress.record(await this.getResults(progress.pending()));
+      let reconcileAt = Date.now() + reconcileIntervalMs;
+      while (!progress.done() && !signal?.aborted && Date.now() < giveUpAt) {
+        const waitMs = Math.min(giveUpAt, reconcileAt) - Date.now();
+        const events = await subscription
+          .receive(Math.ceil(Math.max(0, waitMs) / 1_000), signal)
+          .catch((error: unknown) => {
+            if (signal?.aborted) return [];
+            throw error;
+          });
+        const announced = progress.pendingOf(events.map((event) => event.id));
+        if (announced.length > 0) progress.record(await this.getResults(announced));
+        if (Date.now() >= reconcileAt && !progress.done()) {
+          progress.record(await this.getResults(progress.pending()));
+          reconcileAt = Date.now() + reconcileIntervalMs;
+        }
+      }
+      return progress.result('events');
+    } finally {
+      await subscription.close().catch(() => undefined);
+    }
+  }
+
   #toResult(row: ResultRow): Promise<RequestResult> {
     return this.#decode(row, (stored) => ({ output: decodeOutput(stored) }));
   }
@@ -318,4 +396,51 @@ function toEntry(request: SubmitRequest, index: number): Entry {
     throw new SubmitError(`request ${index} (${id}): input is required`, [id]);
   const body = JSON.stringify({ id, input: request.input, deadline: request.deadline });
   return { id, body, bytes: Buffer.byteLength(body) };
+}
+
+/** The state of one wait: which ids are final, counts for progress. */
+class WaitTracker {
+  readonly #results = new Map<string, RequestResult>();
+  readonly #pending: Set<string>;
+  readonly #options: Pick<WaitOptions, 'onProgress' | 'onResult'>;
+  #succeeded = 0;
+
+  constructor(ids: readonly string[], options: Pick<WaitOptions, 'onProgress' | 'onResult'>) {
+    this.#pending = new Set(ids);
+    this.#options = options;
+  }
+
+  pending(): string[] {
+    return [...this.#pending];
+  }
+
+  /** The ids among `ids` still pending, each once. */
+  pendingOf(ids: readonly string[]): string[] {
+    return [...new Set(ids)].filter((id) => this.#pending.has(id));
+  }
+
+  done(): boolean {
+    return this.#pending.size === 0;
+  }
+
+  /** Keeps the final results among `read` (rows still RETRYING stay pending) and reports progress. */
+  record(read: ReadonlyMap<string, RequestResult>): void {
+    for (const [id, result] of read) {
+      if (!this.#pending.has(id) || !isFinalStatus(result.status)) continue;
+      this.#pending.delete(id);
+      this.#results.set(id, result);
+      if (result.status === ResultStatus.SUCCEEDED) this.#succeeded++;
+      this.#options.onResult?.(result);
+    }
+    this.#options.onProgress?.({
+      done: this.#results.size,
+      total: this.#results.size + this.#pending.size,
+      succeeded: this.#succeeded,
+      failed: this.#results.size - this.#succeeded,
+    });
+  }
+
+  result(via: WaitResult['via']): WaitResult {
+    return { results: this.#results, pending: this.pending(), via };
+  }
 }

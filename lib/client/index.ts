@@ -11,9 +11,21 @@
  * const { results, pending } = await client.waitForResults(ids, { timeoutMs: 60_000 });
  * ```
  */
+
 export { compactNames, readResultRow } from '../contract/compactRow.js';
+export {
+  type CompletionEvent,
+  CompletionEventAttribute,
+  CompletionEventType,
+  type JobCompletedEvent,
+  parseRequestCompletedEvent,
+  type RequestCompletedEvent,
+  type WaitTarget,
+  waitFilterPolicy,
+} from '../contract/completionEvent.js';
 export { ErrorCode, type ErrorInfo } from '../contract/errorCodes.js';
 export { ConfigError, SagebatchError } from '../contract/errors.js';
+export { FINAL_STATUSES, type FinalStatus, isFinalStatus } from '../contract/finalStatus.js';
 export { type JobItem, JobState } from '../contract/job.js';
 export { DeadLetterAttribute } from '../contract/messageAttributes.js';
 export {
@@ -27,6 +39,7 @@ export { type ResultRow, ResultStatus } from '../contract/resultRow.js';
 export { StackOutput } from '../contract/stackOutputs.js';
 export { type InvalidLine, InvalidLinesError } from '../jobs/jobLines.js';
 export type { JobCounts, JobProgress } from '../jobs/jobProgress.js';
+export { openCompletionSubscription, waitQueuePrefix } from './completionSubscription.js';
 export { type DeadLetterMessage, readDeadLetters, redriveDeadLetters } from './deadLetterAdmin.js';
 export {
   type RequestResult,
@@ -35,6 +48,7 @@ export {
   type SagebatchClientOptions,
   SubmitError,
   type SubmitRequest,
+  type WaitMode,
   type WaitOptions,
   type WaitProgress,
   type WaitResult,

@@ -25,3 +25,19 @@ export const AwsLimits = {
   /** DynamoDB: put or delete requests per BatchWriteItem. */
   dynamoBatchWriteItems: 25,
 } as const;
+
+/**
+ * Amazon SNS limits the completion events plan against.
+ * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html (10 entries, 262,144
+ * bytes over all entries) and
+ * https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html
+ * (at most 150 combinations of values in one filter policy).
+ */
+export const SnsLimits = {
+  /** Entries per PublishBatch. */
+  publishBatchEntries: 10,
+  /** Bytes of all messages and attributes in one PublishBatch (and in one message). */
+  publishBatchBytes: 262_144,
+  /** Combinations of values one subscription filter policy may hold. */
+  filterPolicyCombinations: 150,
+} as const;

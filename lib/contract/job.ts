@@ -25,10 +25,23 @@ export const jobIndex = {
   partitionKey: 'jobId',
   sortKey: 'jobLine',
   /**
-   * Row attributes the index carries besides the keys: what `job status` counts and prices.
+   * Row attributes the index carries besides the keys: what `job status` counts and prices,
+   * under both names of a row format 2 (compact) row (lib/contract/compactRow.ts: `c`, `q`,
+   * `l`, `b` and the format mark `v`), which the index would otherwise drop silently.
    * Outputs stay in the table: `job results` reads them by id, page by page.
    */
-  projected: ['status', 'completedAt', 'enqueuedAt', 'modelLatencyMs', 'batchItems'],
+  projected: [
+    'status',
+    'completedAt',
+    'enqueuedAt',
+    'modelLatencyMs',
+    'batchItems',
+    'c',
+    'q',
+    'l',
+    'b',
+    'v',
+  ],
 } as const;
 
 /**

@@ -312,3 +312,24 @@ export const finalizerSettings = {
   retryBaseMs: batcherSettings.retryBaseMs,
   retryMaxMs: batcherSettings.retryMaxMs,
 } as const;
+
+/**
+ * The settings the completion event publisher reads (the function on the results table's
+ * stream): the topic it publishes to, and the batcher's retry entries.
+ */
+export const eventPublisherSettings = {
+  /** ARN of the completion topic (stack output `CompletionTopicArn`). */
+  completionTopicArn: { env: 'COMPLETION_TOPIC_ARN', schema: z.string().startsWith('arn:') },
+  /**
+   * Tests only, never set by the stack: `every-write` publishes an event for every row
+   * write, final or not, transition or not: the broken publisher the integration test's
+   * negative control must catch. @default off
+   */
+  negativeControl: {
+    env: 'SAGEBATCH_NEGATIVE_CONTROL',
+    schema: z.enum(['off', 'every-write']),
+    default: 'off',
+  },
+  retryBaseMs: batcherSettings.retryBaseMs,
+  retryMaxMs: batcherSettings.retryMaxMs,
+} as const;

@@ -13,4 +13,6 @@ export const StackOutput = {
   endpointName: 'EndpointName',
   alarms: 'Alarms',
   dashboard: 'DashboardName',
+  /** SNS topic of completion events (absent on stacks deployed before them: `wait` then polls). */
+  completionTopic: 'CompletionTopicArn',
 } as const;

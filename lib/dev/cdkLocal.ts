@@ -20,6 +20,8 @@ export interface StackOutputs {
   readonly resultsBucket: string;
   readonly functionName: string;
   readonly endpointName: string;
+  /** The completion topic (absent when the stack was deployed without completion events). */
+  readonly completionTopicArn?: string;
 }
 
 /** What to deploy to the emulator. */
@@ -88,6 +90,9 @@ export async function deployLocal(options: LocalDeployOptions): Promise<StackOut
     resultsBucket: stack[StackOutput.resultsBucket]!,
     functionName: stack[StackOutput.functionName]!,
     endpointName: stack[StackOutput.endpointName]!,
+    ...(stack[StackOutput.completionTopic]
+      ? { completionTopicArn: stack[StackOutput.completionTopic] }
+      : {}),
   };
 }
 

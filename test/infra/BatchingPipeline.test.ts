@@ -66,7 +66,8 @@ describe('BatchingPipeline with an existing endpoint', () => {
   });
 
   it('encrypts every queue, redrives to the finalizer intake after maxReceiveCount, keeps the DLQ 14 days', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+    // Requests, intake, DLQ, and the completion events' failures queue.
+    template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1_209_600,
@@ -130,7 +131,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
 
   it('denies non-TLS access to every queue', () => {
     const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({
@@ -348,6 +349,7 @@ describe('BatchingPipeline with an existing endpoint', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'Alarms',
+      'CompletionTopicArn',
       'DashboardName',
       'DlqUrl',
       'EndpointName',
@@ -523,7 +525,11 @@ describe('BatchingPipeline creating its endpoint', () => {
         Match.objectLike({ InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1 }),
       ],
     });
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    // The one key is the completion topic's own (SNS encryption needs a KMS key).
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: 'Encrypts the sagebatch completion topic',
+    });
     template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'minilm' });
   });
 
@@ -670,8 +676,11 @@ describe('BatchingPipeline options', () => {
       localSageMakerRuntimeUrl: 'http://127.0.0.1:8080',
       localAwsProxyUrl: 'http://127.0.0.1:4600',
     });
+    // The event publisher calls SNS only: no DynamoDB or SQS calls to route.
     const functions = resourcesOf(template, 'AWS::Lambda::Function').filter(
-      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE !== undefined,
+      (f) =>
+        f.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE !== undefined &&
+        f.Properties.Environment?.Variables?.COMPLETION_TOPIC_ARN === undefined,
     );
     expect(functions).toHaveLength(2);
     for (const f of functions) {
@@ -768,7 +777,12 @@ describe('BatchingPipeline options', () => {
     new BatchingPipeline(stack, 'Pipeline', { endpointName: 'ep', encryptionKey: key });
     const template = Template.fromStack(stack);
     const keyArn = { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] };
-    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    // The completion events' failures queue keeps SQS-managed encryption: it holds stream
+    // positions only, and a KMS queue as an on-failure destination would add wildcard KMS
+    // actions to the publisher's role.
+    const queues = resourcesOf(template, 'AWS::SQS::Queue').filter(
+      (queue) => queue.Properties.SqsManagedSseEnabled !== true,
+    );
     expect(queues).toHaveLength(3);
     for (const queue of queues) {
       expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn);
@@ -828,6 +842,7 @@ describe('BatchingPipeline options', () => {
     const untaggable = new Set([
       'AWS::IAM::Policy',
       'AWS::SQS::QueuePolicy',
+      'AWS::SNS::TopicPolicy',
       'AWS::S3::BucketPolicy',
       'AWS::Lambda::EventSourceMapping',
       'AWS::CloudWatch::Dashboard',
@@ -1188,11 +1203,15 @@ describe('BatchingPipeline concurrency', () => {
     );
     const reserved = Object.fromEntries(
       functions.map(([id, f]) => [
-        id.startsWith('PipelineFinalizer') ? 'finalizer' : 'batcher',
+        id.startsWith('PipelineFinalizer')
+          ? 'finalizer'
+          : id.startsWith('PipelineCompletionEvents')
+            ? 'eventPublisher'
+            : 'batcher',
         f.Properties?.ReservedConcurrentExecutions,
       ]),
     );
-    expect(reserved).toEqual({ batcher: 25, finalizer: 3 });
+    expect(reserved).toEqual({ batcher: 25, finalizer: 3, eventPublisher: undefined });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineUnprocessed'), 'Arn'] },
       ScalingConfig: { MaximumConcurrency: 3 },

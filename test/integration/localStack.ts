@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SagebatchClient } from '../../lib/client/index.js';
@@ -33,6 +34,7 @@ export interface LocalStack {
   readonly sqs: SQSClient;
   readonly dynamo: DynamoDBDocumentClient;
   readonly s3: S3Client;
+  readonly sns: SNSClient;
   readonly client: SagebatchClient;
   teardown(): Promise<void>;
 }
@@ -71,6 +73,7 @@ export async function startLocalStack(
   const sqs = new SQSClient(config);
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config));
   const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const sns = new SNSClient(config);
   const client = new SagebatchClient({
     sqs,
     dynamo,
@@ -85,6 +88,7 @@ export async function startLocalStack(
     sqs,
     dynamo,
     s3,
+    sns,
     client,
     async teardown() {
       try {

@@ -9,6 +9,7 @@ import {
   SagebatchJobs,
   SubmitError,
 } from '../../../lib/client/index.js';
+import { compactNames } from '../../../lib/contract/compactRow.js';
 import { jobIndex, jobKey } from '../../../lib/contract/job.js';
 import { encodeOutput } from '../../../lib/contract/resultEncoding.js';
 import { offline, queueUrl, tableName } from '../../helpers/factories.js';
@@ -213,6 +214,30 @@ describe('SagebatchJobs.status, results, cancel', () => {
     expect(first.progress.complete).toBe(true);
     expect(first.completedNow).toBe(true);
     expect(second.completedNow).toBe(false);
+  });
+
+  it('prices and counts a compact (row format 2) row: the index carries its short names', async () => {
+    // Prepare: j:4 as storedForm writes a row where compacting saves a write unit.
+    const jobs = setup();
+    await jobs.submit(fileOf(lines(6)), { jobId: 'j', fileSha256: 'sha' });
+    prepareRows();
+    const documented = table.rows.get('j:4')!;
+    const compact: Record<string, unknown> = { v: 2 };
+    for (const [name, value] of Object.entries(documented))
+      compact[(compactNames as Record<string, string>)[name] ?? name] = value;
+    table.rows.set('j:4', compact);
+
+    // Act
+    const running = await jobs.status('j');
+    const seen: string[] = [];
+    await jobs.results('j', ({ line, result }) => {
+      seen.push(`${line} ${result.status} ${result.outputText ?? result.error?.code}`);
+    });
+
+    // Assess: its endpoint share (400 ms / 4 items) still counts, and its output reads back.
+    expect(running.progress.counts.succeeded).toBe(3);
+    expect(running.progress.endpointSeconds).toBeCloseTo(0.3, 9);
+    expect(seen).toContain('4 SUCCEEDED [0.5,-1,2]');
   });
 
   it('streams final results in input order, every encoding decoded to exact JSON text', async () => {
