@@ -7,6 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchingPipeline, type BatchingPipelineProps } from '../../infra/BatchingPipeline.js';
 import { hasLocalInstanceStorage } from '../../infra/instanceStorage.js';
+import { projectedNames } from '../../lib/contract/compactRow.js';
+import { jobIndex } from '../../lib/contract/job.js';
 import { cpuModel, model, noBundling, synth, vpcAttributes } from './synth.js';
 
 /** A resource of a synthesized template. */
@@ -165,17 +167,28 @@ describe('BatchingPipeline with an existing endpoint', () => {
           ],
           Projection: {
             ProjectionType: 'INCLUDE',
+            // Under both names of a compact (row format 2) row, and its format mark.
             NonKeyAttributes: [
               'status',
               'completedAt',
               'enqueuedAt',
               'modelLatencyMs',
               'batchItems',
+              'c',
+              'q',
+              'l',
+              'b',
+              'v',
             ],
           },
         },
       ],
     });
+  });
+
+  it('projects into the job index every name a compact row may give what job status reads', () => {
+    const documented = ['status', 'completedAt', 'enqueuedAt', 'modelLatencyMs', 'batchItems'];
+    expect(new Set(jobIndex.projected)).toEqual(new Set(projectedNames(documented)));
   });
 
   it('runs the newest Node runtime on arm64 with every setting in its environment', () => {
