@@ -1,6 +1,5 @@
-import * as z from 'zod';
 import { AwsLimits } from '../contract/awsLimits.js';
-import { requestIdPattern } from '../contract/envelope.js';
+import { envelopeSchema } from '../contract/envelope.js';
 import { SagebatchError } from '../contract/errors.js';
 import { rawMember } from '../contract/jsonText.js';
 
@@ -43,19 +42,11 @@ export class InvalidLinesError extends SagebatchError {
   }
 }
 
-/** The line schema: the request envelope a producer writes, job members added by submit. */
-const lineSchema = z.strictObject({
-  id: z
-    .string({ error: 'id must be a string' })
-    .regex(requestIdPattern, { error: 'id must be 1-256 characters of A-Z a-z 0-9 . _ : -' })
-    .optional(),
-  input: z.unknown().refine((value) => value !== undefined, { error: 'input is required' }),
-  deadline: z
-    .number({ error: 'deadline must be a number (epoch milliseconds)' })
-    .int({ error: 'deadline must be an integer (epoch milliseconds)' })
-    .positive({ error: 'deadline must be positive (epoch milliseconds)' })
-    .optional(),
-});
+/**
+ * The line schema: the request envelope a producer writes (one schema, so a line is refused
+ * exactly as the batcher would refuse its body), without the job members submit adds.
+ */
+const lineSchema = envelopeSchema.omit({ jobId: true, jobLine: true });
 
 /**
  * Checks the lines of one job file, in order, keeping what must be remembered across lines:
